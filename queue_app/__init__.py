@@ -1,0 +1,77 @@
+"""The Flask application of the ЦНАП «Віза» queue: create_app() wires everything together."""
+import logging
+
+from flask import Flask, request
+from flask_babel import get_locale
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import INSTANCE, Config
+from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+
+LOCALES = ("uk", "en")
+
+
+def _select_locale() -> str:
+    """?lang= wins, then the cookie set by the language switch, then the browser; Ukrainian first."""
+    lang = request.args.get("lang") or request.cookies.get("lang")
+    if lang in LOCALES:
+        return lang
+    return request.accept_languages.best_match(LOCALES, default="uk")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    # WAL lets readers run beside the writer; busy_timeout makes writers queue instead of failing.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    if isinstance(config, dict):
+        config = Config(**config)
+    app = Flask(__name__, instance_path=str(INSTANCE),
+                template_folder="../templates", static_folder="../static")
+    app.config.from_object(config or Config())
+    app.json.ensure_ascii = False
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(INSTANCE.parent / "migrations"))
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories=str(INSTANCE.parent / "translations"))
+    app.jinja_env.globals["get_locale"] = get_locale
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    socketio.init_app(app, async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
+                      message_queue=app.config["REDIS_URL"], cors_allowed_origins=[])
+
+    from . import errors, models, realtime  # noqa: F401  (tables and Socket.IO handlers register on import)
+    from .api import bp as api_bp
+    from .cli import register_cli
+    from .operator import bp as operator_bp
+    from .staff_auth import bp as auth_bp
+    from .views import bp as views_bp
+
+    errors.register(app)
+    for blueprint in (views_bp, api_bp, auth_bp, operator_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    from display import bp as display_bp, ticket_bp  # hall board, window display, /t/<id>
+    app.register_blueprint(display_bp)
+    app.register_blueprint(ticket_bp)
+    from kiosk import bp as kiosk_bp  # the touch kiosk /kiosk/<office>
+    app.register_blueprint(kiosk_bp)
+    register_cli(app)
+
+    @login_manager.user_loader
+    def _load_staff(user_id: str):
+        return db.session.get(models.Staff, int(user_id))
+
+    return app

@@ -1,0 +1,88 @@
+"""Command-line tools: `flask --app wsgi seed | user create | schedule | bootstrap`."""
+import json
+import secrets
+from datetime import date
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from .calendars import schedule_json
+from .extensions import db
+from .models import ROLES, Office, Staff
+from .seeding import seed
+
+user_cli = AppGroup("user", help="Staff accounts.")
+
+
+@user_cli.command("create")
+@click.argument("username")
+@click.option("--password", required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--office", "office_code", default=None, help="Office code (required for operators and managers).")
+def user_create(username: str, password: str, role: str, office_code: str | None):
+    """Create a staff account, or reset the password and role of an existing one."""
+    office = None
+    if office_code:
+        office = db.session.scalar(select(Office).where(Office.code == office_code))
+        if office is None:
+            raise click.UsageError(f"unknown office: {office_code}")
+    elif role != "admin":
+        raise click.UsageError("operators and managers belong to an office: give --office")
+    if len(password) < 8:
+        raise click.UsageError("the password must have at least 8 characters")
+    staff = db.session.scalar(select(Staff).where(Staff.username == username)) or Staff(username=username)
+    staff.role, staff.office = role, office
+    staff.set_password(password)
+    db.session.add(staff)
+    db.session.commit()
+    click.echo(f"{role} {username} saved")
+
+
+def _date(_ctx, _param, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("expected YYYY-MM-DD") from None
+
+
+@click.command("schedule")
+@click.argument("office_code")
+@click.argument("d_from", callback=_date)
+@click.argument("d_to", callback=_date)
+def schedule_command(office_code: str, d_from: date, d_to: date):
+    """Print an office's working and reception hours per date as the API's JSON."""
+    office = db.session.scalar(select(Office).where(Office.code == office_code))
+    if office is None:
+        raise click.UsageError(f"unknown office: {office_code}")
+    if d_to < d_from or (d_to - d_from).days >= 366:
+        raise click.UsageError("TO must be on or after FROM, at most 366 days")
+    click.echo(json.dumps(schedule_json(office, d_from, d_to), ensure_ascii=False))
+
+
+@click.command("seed")
+@click.option("--demo", is_flag=True, help="Also give offices without windows the demo windows.")
+def seed_command(demo: bool):
+    """Load the reference data from queue_app/data (idempotent)."""
+    counts = seed(demo=demo)
+    click.echo("seeded: " + ", ".join(f"{v} new {k}" for k, v in counts.items()))
+
+
+@click.command("bootstrap")
+def bootstrap_command():
+    """Create the first admin account with a generated password, printed once."""
+    if db.session.scalar(select(Staff).where(Staff.role == "admin")) is not None:
+        click.echo("admin account exists (reset it with: flask --app wsgi user create admin --role admin --password ...)")
+        return
+    password = secrets.token_urlsafe(12)
+    staff = Staff(username="admin", role="admin")
+    staff.set_password(password)
+    db.session.add(staff)
+    db.session.commit()
+    click.echo(f"admin account created: username admin, password {password}  (shown once)")
+
+
+def register_cli(app):
+    for command in (user_cli, schedule_command, seed_command, bootstrap_command):
+        app.cli.add_command(command)
+    from .jobs import register_jobs_cli; register_jobs_cli(app)  # noqa: E702  jobs run, outbox send (issue 6)

@@ -1,0 +1,78 @@
+"""One error format: the contract's JSON on the API, a readable Ukrainian page elsewhere."""
+import logging
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# The contract's codes for the generic HTTP statuses.
+HTTP_CODES = {
+    400: "malformed", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+    422: "invalid", 429: "too_many_requests",
+}
+
+
+class ApiError(Exception):
+    """Raised anywhere in a request; becomes {"error": {"code", "message"}} with its status."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz" or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, code: str, message: str):
+    if _wants_json():
+        return jsonify(error={"code": code, "message": message}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _messages() -> dict:
+    return {
+        400: _("Запит не вдалося прочитати."),
+        401: _("Потрібно увійти."),
+        403: _("Немає доступу."),
+        404: _("Сторінку або запис не знайдено."),
+        405: _("Цей метод тут не підтримується."),
+        409: _("Конфлікт: стан змінився, спробуйте ще раз."),
+        413: _("Запит завеликий."),
+        422: _("Неправильні значення."),
+        429: _("Забагато запитів. Спробуйте трохи згодом."),
+    }
+
+
+def register(app):
+    @app.errorhandler(ApiError)
+    def on_api_error(err: ApiError):
+        return error_response(err.status, err.code, err.message)
+
+    @app.errorhandler(HTTPException)
+    def on_http_error(err: HTTPException):
+        status = err.code or 500
+        if status >= 500:
+            return on_unexpected(err)
+        message = _messages().get(status, err.description)
+        return error_response(status, HTTP_CODES.get(status, "error"), message)
+
+    @app.errorhandler(OperationalError)
+    def on_database_down(err: OperationalError):
+        # A locked or unreachable database is a temporary state, not a bug: say so, don't crash.
+        log.error("database unavailable on %s %s: %s", request.method, request.path, type(err.orig).__name__)
+        from .extensions import db
+        db.session.rollback()
+        return error_response(503, "database_unavailable", _("Сервіс тимчасово недоступний. Спробуйте за хвилину."))
+
+    @app.errorhandler(Exception)
+    def on_unexpected(err: Exception):
+        # The trace goes to the log (no personal data is in exception texts we raise), never to the client.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        from .extensions import db
+        db.session.rollback()
+        return error_response(500, "internal", _("Внутрішня помилка. Ми вже знаємо про неї; спробуйте ще раз."))

@@ -1,0 +1,147 @@
+"""The moving parts: tickets, bookings, cases, and the append-only event log."""
+from datetime import date, datetime, time
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .office import Office, Service, Window
+from .types import UTCDateTime, utcnow
+
+TICKET_STATUSES = ("waiting", "called", "serving", "done", "no_show", "cancelled")
+BOOKING_STATUSES = ("held", "booked", "checked_in", "done", "cancelled", "no_show", "expired")
+ACTIVE_BOOKING = ("held", "booked", "checked_in")
+CASE_STATUSES = ("accepted", "in_progress", "ready", "issued", "refused")
+
+
+class TicketCounter(db.Model):
+    """The last number given per office, day and letter; bumped under a row lock."""
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    letter: Mapped[str] = mapped_column(String(2), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Ticket(db.Model):
+    __table_args__ = (
+        # Numbers restart every day; the database refuses a duplicate whatever the code does.
+        UniqueConstraint("office_id", "day", "letter", "seq", name="uq_ticket_number"),
+        Index("ix_ticket_queue", "office_id", "day", "status"),
+        # A window works on one ticket at a time.
+        Index("uq_ticket_window_active", "window_id", unique=True,
+              sqlite_where=text("status IN ('called','serving')"),
+              postgresql_where=text("status IN ('called','serving')")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    day: Mapped[date] = mapped_column()
+    letter: Mapped[str] = mapped_column(String(2))
+    seq: Mapped[int] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    source: Mapped[str] = mapped_column(String(16), default="walk_in")  # walk_in | booking | pickup
+    priority: Mapped[str | None] = mapped_column(String(40))  # a priority category's code
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"))
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"))
+    # Arrival time is kept through transfers; waiting is measured from it.
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recalls: Mapped[int] = mapped_column(default=0)
+
+    office: Mapped[Office] = relationship()
+    service: Mapped[Service] = relationship()
+    window: Mapped[Window | None] = relationship()
+
+    @property
+    def number(self) -> str:
+        """Readable aloud: «А-015»."""
+        return f"{self.letter}-{self.seq:03d}"
+
+
+class OfficeDay(db.Model):
+    """One row per office and date; bookings lock it so admission checks run one at a time."""
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+
+class Booking(db.Model):
+    __table_args__ = (
+        # A six-digit code names one live booking; old ones may reuse it.
+        Index("uq_booking_code_active", "code", unique=True,
+              sqlite_where=text("status IN ('held','booked','checked_in')"),
+              postgresql_where=text("status IN ('held','booked','checked_in')")),
+        # No window holds two live bookings starting at the same time.
+        Index("uq_booking_window_start", "window_id", "day", "start", unique=True,
+              sqlite_where=text("status IN ('held','booked','checked_in')"),
+              postgresql_where=text("status IN ('held','booked','checked_in')")),
+        Index("ix_booking_office_day", "office_id", "day", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(6))
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    day: Mapped[date] = mapped_column()
+    start: Mapped[time] = mapped_column()
+    end: Mapped[time] = mapped_column()
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"))
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    name: Mapped[str | None] = mapped_column(String(200))  # personal data: masked, erased after retention
+    phone: Mapped[str | None] = mapped_column(String(20))
+    manage_token_hash: Mapped[str] = mapped_column(String(64))
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    office: Mapped[Office] = relationship()
+    service: Mapped[Service] = relationship()
+
+
+class Case(db.Model):
+    """A citizen's application (справа): its code is what the «documents ready» SMS carries."""
+
+    __tablename__ = "cases"  # CASE is an SQL keyword
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), unique=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    status: Mapped[str] = mapped_column(String(16), default="accepted")
+    phone: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    office: Mapped[Office] = relationship()
+    service: Mapped[Service] = relationship()
+
+
+class Event(db.Model):
+    """Append-only log of everything that happens to a ticket or booking; statistics read it."""
+
+    __table_args__ = (Index("ix_event_office_ts", "office_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class StaffPlan(db.Model):
+    """A stored staffing plan of one office and date (scheduling.PlanResult in dict form)."""
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    plan: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,268 @@
+"""SMS to citizens: the texts, the gateways (log, generic HTTP) and the outbox that delivers them.
+
+A message is written to the outbox in the same transaction as the change that causes it (a booking,
+a case set ready), so a gateway that is down loses nothing: `flask --app wsgi outbox send` (and
+`jobs run`) deliver due messages, retrying failures with exponential back-off.
+
+Nothing here logs a full phone number or a message text: the log gets the kind and a masked phone.
+"""
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from . import clock
+from .extensions import db
+from .models import Booking, Case, Outbox
+
+log = logging.getLogger(__name__)
+
+# GSM 03.38 basic set: a text made only of these is 7-bit (160 a segment, 153 when split).
+GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+           "¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_EXT = set("^{}\\[~]|€")
+MAX_SEGMENTS = 2
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=1)
+LEASE = timedelta(minutes=5)
+
+
+# ---------------------------------------------------------------- texts and their length
+
+def sms_units(text: str) -> tuple[str, int]:
+    """(encoding, length in that encoding's units): GSM-7 septets, or UTF-16 code units for UCS-2."""
+    if all(c in GSM7 or c in GSM7_EXT for c in text):
+        return "gsm7", sum(2 if c in GSM7_EXT else 1 for c in text)
+    return "ucs2", len(text.encode("utf-16-le")) // 2
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS the text takes: UCS-2 (any Cyrillic) 70 in one, 67 a part when split; GSM-7 160/153."""
+    encoding, n = sms_units(text)
+    single, part = (160, 153) if encoding == "gsm7" else (70, 67)
+    if n <= single:
+        return 1
+    return -(-n // part)
+
+
+def mask_phone(phone: str | None) -> str:
+    """+380671234567 → +38067***4567: enough to tell messages apart in a log, not to call anyone."""
+    if not phone:
+        return "-"
+    return phone[:6] + "***" + phone[-4:] if len(phone) >= 10 else "***"
+
+
+def _fit(variants: list[str]) -> str:
+    """The first variant within MAX_SEGMENTS, else the shortest one."""
+    for text in variants:
+        if sms_segments(text) <= MAX_SEGMENTS:
+            return text
+    return min(variants, key=lambda t: sms_units(t)[1])
+
+
+def public_url(path: str) -> str:
+    return current_app.config.get("PUBLIC_URL", "").rstrip("/") + path
+
+
+def case_signature(code: str) -> str:
+    """A short signature of the case code for the SMS link: the link, not the code alone, ties a booking."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"case-link:{code}".encode(), hashlib.sha256).hexdigest()[:8]
+
+
+def case_link(case: Case) -> str:
+    return public_url(f"/r/{case.code}/{case_signature(case.code)}")
+
+
+def _address(office, with_cabinet: bool = True) -> str:
+    address = office.address
+    if with_cabinet and office.cabinet:
+        address += f", каб. {office.cabinet}"
+    return address
+
+
+def _short_address(office) -> str:
+    """The street part only: «50101, м. Кривий Ріг, пл. Молодіжна, 1» → «пл. Молодіжна, 1»."""
+    parts = [p.strip() for p in office.address.split(",")]
+    while len(parts) > 2 and (parts[0].isdigit() or parts[0].startswith("м.")):
+        parts.pop(0)
+    return ", ".join(parts)
+
+
+def _hhmm(t) -> str:
+    return t.strftime("%H:%M")
+
+
+def _ddmm(d) -> str:
+    return d.strftime("%d.%m")
+
+
+# SMS texts are Ukrainian whatever the page language: the centre writes to citizens in Ukrainian.
+
+def text_documents_ready(case: Case) -> str:
+    link = case_link(case)
+    office = case.office
+    return _fit([
+        f"Документи готові (Код №{case.code}), адреса отримання: {_address(office)}, реєстрація {link}",
+        f"Документи готові (Код №{case.code}), адреса отримання: {_short_address(office)}, реєстрація {link}",
+        f"Документи готові (Код №{case.code}), реєстрація {link}",
+    ])
+
+
+def text_booking_confirmed(b: Booking) -> str:
+    when = f"{_ddmm(b.day)} о {_hhmm(b.start)}"
+    return _fit([
+        f"ЦНАП «Віза»: запис {when}, {_address(b.office)}. Код {b.code}",
+        f"ЦНАП «Віза»: запис {when}, {_short_address(b.office)}. Код {b.code}",
+        f"ЦНАП «Віза»: запис {when}. Код {b.code}",
+    ])
+
+
+def text_reminder(b: Booking) -> str:
+    return _fit([
+        f"Нагадуємо: завтра о {_hhmm(b.start)} запис у ЦНАП «Віза», {_address(b.office)}. Код {b.code}",
+        f"Нагадуємо: завтра о {_hhmm(b.start)} запис у ЦНАП «Віза», {_short_address(b.office)}. Код {b.code}",
+        f"Нагадуємо: завтра о {_hhmm(b.start)} запис у ЦНАП «Віза». Код {b.code}",
+    ])
+
+
+def text_booking_cancelled(b: Booking) -> str:
+    return f"ЦНАП «Віза»: запис {_ddmm(b.day)} о {_hhmm(b.start)} (код {b.code}) скасовано."
+
+
+def text_verify_code(code: str) -> str:
+    return f"ЦНАП «Віза»: код підтвердження {code}"
+
+
+# ---------------------------------------------------------------- the outbox
+
+def enqueue(kind: str, phone: str | None, body: str, booking_id: int | None = None, case_id: int | None = None,
+            dedupe_key: str | None = None) -> Outbox | None:
+    """Add a message to the caller's transaction (no commit here). No phone, no message."""
+    if not phone:
+        return None
+    row = Outbox(kind=kind, phone=phone, body=body, booking_id=booking_id, case_id=case_id, dedupe_key=dedupe_key,
+                 next_attempt_at=clock.now())
+    db.session.add(row)
+    return row
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, 8 … minutes after the n-th failure, at most an hour."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def _claim(row_id: int, now: datetime) -> bool:
+    """Take a due message for this sender: a lease (next_attempt_at pushed forward) that another sender honours."""
+    claimed = db.session.execute(
+        update(Outbox).where(Outbox.id == row_id, Outbox.status == "pending", Outbox.next_attempt_at <= now)
+        .values(next_attempt_at=now + LEASE, attempts=Outbox.attempts + 1)).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def send_one(row: Outbox, now: datetime | None = None) -> bool:
+    """Deliver one claimed message; records success, or the error and when to try again."""
+    now = now or clock.now()
+    try:
+        gateway().send(row.phone, row.body, kind=row.kind, message_id=row.id)
+    except Exception as err:  # any gateway failure is retried later, never lost
+        row.last_error = f"{type(err).__name__}: {err}"[:300]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status = "failed"
+        row.next_attempt_at = now + backoff(row.attempts)
+        log.warning("sms %s to %s failed (attempt %d): %s", row.kind, mask_phone(row.phone), row.attempts,
+                    type(err).__name__)
+        db.session.commit()
+        return False
+    row.status, row.sent_at, row.last_error = "sent", now, None
+    db.session.commit()
+    return True
+
+
+def drain(limit: int = 200, now: datetime | None = None) -> dict:
+    """Send every due message once; returns counts. Safe to run from several processes at once."""
+    now = now or clock.now()
+    due = db.session.scalars(select(Outbox.id).where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+                             .order_by(Outbox.id).limit(limit)).all()
+    counts = {"sent": 0, "failed": 0, "skipped": 0}
+    for row_id in due:
+        if not _claim(row_id, now):
+            counts["skipped"] += 1
+            continue
+        row = db.session.get(Outbox, row_id)
+        counts["sent" if send_one(row, now) else "failed"] += 1
+    return counts
+
+
+def send_now(row_ids: list[int]) -> None:
+    """Try at once (after the commit that wrote them) messages that cannot wait, e.g. a verification code."""
+    now = clock.now()
+    for row_id in row_ids:
+        if _claim(row_id, now):
+            send_one(db.session.get(Outbox, row_id), now)
+
+
+# ---------------------------------------------------------------- gateways
+
+class Gateway:
+    """Sends one SMS or raises. `message_id` is stable across retries (a gateway may deduplicate on it)."""
+
+    def send(self, phone: str, text: str, kind: str, message_id: int | None = None) -> None:
+        raise NotImplementedError
+
+
+class LogGateway(Gateway):
+    """The default: writes that a message would go out (kind, masked phone, segments), never the text."""
+
+    def send(self, phone, text, kind, message_id=None):
+        log.info("sms %s to %s (%d segment(s), id %s)", kind, mask_phone(phone), sms_segments(text), message_id)
+
+
+class HttpGateway(Gateway):
+    """A generic HTTP gateway: POST of SMS_HTTP_TEMPLATE (JSON with {phone}, {text}, {id}) to SMS_HTTP_URL."""
+
+    DEFAULT_TEMPLATE = '{"phone": "{phone}", "text": "{text}", "id": "{id}"}'
+
+    def __init__(self, url: str, template: str | None = None, timeout: float = 10.0, headers: dict | None = None):
+        if not url:
+            raise RuntimeError("SMS_HTTP_URL is not set")
+        self.url, self.template, self.timeout = url, template or self.DEFAULT_TEMPLATE, timeout
+        self.headers = headers or {}
+
+    def body(self, phone: str, text: str, message_id) -> bytes:
+        def esc(value) -> str:  # JSON-escaped without the quotes, so the template stays valid JSON
+            return json.dumps(str(value), ensure_ascii=False)[1:-1]
+        out = self.template.replace("{phone}", esc(phone)).replace("{text}", esc(text)).replace("{id}", esc(message_id))
+        return out.encode("utf-8")
+
+    def send(self, phone, text, kind, message_id=None):
+        request = urllib.request.Request(self.url, data=self.body(phone, text, message_id), method="POST",
+                                         headers={"Content-Type": "application/json; charset=utf-8", **self.headers})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                if not 200 <= response.status < 300:
+                    raise RuntimeError(f"gateway answered {response.status}")
+        except urllib.error.HTTPError as err:
+            raise RuntimeError(f"gateway answered {err.code}") from None
+        log.info("sms %s to %s handed to the gateway (id %s)", kind, mask_phone(phone), message_id)
+
+
+def gateway() -> Gateway:
+    """The configured gateway: SMS_BACKEND=log|http (or an object set as SMS_GATEWAY, e.g. in tests)."""
+    configured = current_app.config.get("SMS_GATEWAY")
+    if configured is not None:
+        return configured
+    backend = current_app.config.get("SMS_BACKEND", "log")
+    if backend == "http":
+        import os
+        return HttpGateway(current_app.config.get("SMS_HTTP_URL") or os.environ.get("SMS_HTTP_URL", ""),
+                           current_app.config.get("SMS_HTTP_TEMPLATE") or os.environ.get("SMS_HTTP_TEMPLATE"))
+    return LogGateway()

@@ -1,0 +1,300 @@
+"""The live queue: issuing tickets, calling them to windows, and every step after.
+
+Each change is one transaction that also appends to the event log; real-time messages go out
+only after the commit, so a board never shows what the database does not hold.
+"""
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from scheduling import aware
+
+from . import clock, estimates, realtime
+from .calendars import office_days
+from .errors import ApiError
+from .extensions import db
+from .models import Booking, Case, Event, Office, OfficeService, Service, Ticket, TicketCounter, Window
+from .policy import Waiting, call_order
+
+ACTIVE = ("called", "serving")
+# How early a booked citizen may check in, and how late before the booking lapses to a walk-in.
+CHECK_IN_EARLY = timedelta(minutes=60)
+CHECK_IN_LATE = timedelta(minutes=15)
+NO_SHOW_AFTER_RECALLS = 2
+
+
+def log(ticket: Ticket, kind: str, staff_id: int | None = None, **data) -> None:
+    db.session.add(Event(office_id=ticket.office_id, kind=kind, ticket_id=ticket.id, booking_id=ticket.booking_id,
+                         service_id=ticket.service_id, window_id=ticket.window_id, staff_id=staff_id, data=data))
+
+
+def _insert():
+    return pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+
+
+def _next_seq(office: Office, day: date, letter: str) -> int:
+    """Bump the office/day/letter counter; the row lock makes concurrent issues take turns."""
+    db.session.execute(_insert()(TicketCounter).values(office_id=office.id, day=day, letter=letter, last=0)
+                       .on_conflict_do_nothing())
+    return db.session.execute(
+        update(TicketCounter).where(TicketCounter.office_id == office.id, TicketCounter.day == day,
+                                    TicketCounter.letter == letter)
+        .values(last=TicketCounter.last + 1).returning(TicketCounter.last)).scalar_one()
+
+
+def reception_now(office: Office, now: datetime):
+    """(today, the reception interval we are in or None)."""
+    day = office_days(office, now.date(), now.date())[0]
+    current = next(((a, b) for a, b in day.reception if a <= now.time() < b), None)
+    return day, current
+
+
+def next_opening(office: Office, now: datetime) -> datetime | None:
+    """When reception next opens after `now`, within two weeks."""
+    for day in office_days(office, now.date(), now.date() + timedelta(days=14)):
+        for start, _end in day.reception:
+            moment = aware(day.date, start)
+            if moment > now:
+                return moment
+    return None
+
+
+def closed_message(office: Office, now: datetime) -> str:
+    opening = next_opening(office, now)
+    if opening is None:
+        return _("Офіс зараз не приймає відвідувачів.")
+    return _("Офіс зараз не приймає відвідувачів. Прийом відновиться %(when)s.",
+             when=opening.strftime("%d.%m о %H:%M"))
+
+
+def _check_can_issue(office: Office, service: Service, now: datetime, walk_in: bool) -> None:
+    if office.paused_reason:
+        raise ApiError(409, "office_paused", _("Видачу талонів призупинено: %(reason)s", reason=office.paused_reason))
+    day, current = reception_now(office, now)
+    if current is None:
+        raise ApiError(409, "office_closed", closed_message(office, now))
+    terms = db.session.get(OfficeService, (office.id, service.id))
+    if terms is None:
+        raise ApiError(422, "service_not_offered", _("Ця послуга в цьому офісі не надається."))
+    if walk_in and day.appointment_only:
+        raise ApiError(409, "appointment_only", _("Сьогодні прийом лише за попереднім записом."))
+    closing = aware(day.date, day.reception[-1][1])
+    last_call = closing - timedelta(minutes=service.duration_min)
+    if terms.last_ticket_time:
+        last_call = min(last_call, aware(day.date, datetime.strptime(terms.last_ticket_time, "%H:%M").time()))
+    if now + timedelta(minutes=estimates.wait_minutes(office, service)) > last_call:
+        raise ApiError(409, "too_late_today",
+                       _("Сьогодні цю послугу вже не встигнуть надати. Приходьте, будь ласка, завтра."))
+    if walk_in and terms.daily_cap is not None:
+        issued = db.session.scalar(select(func.count(Ticket.id)).where(
+            Ticket.office_id == office.id, Ticket.service_id == service.id, Ticket.day == now.date(),
+            Ticket.source == "walk_in"))
+        if issued >= terms.daily_cap:
+            raise ApiError(409, "daily_cap_reached", _("На сьогодні талони на цю послугу закінчилися."))
+
+
+def issue_ticket(office: Office, service: Service, source: str = "walk_in", booking: Booking | None = None,
+                 priority: str | None = None) -> Ticket:
+    now = clock.now()
+    _check_can_issue(office, service, now, walk_in=booking is None)
+    letter = service.ticket_letter
+    ticket = Ticket(office_id=office.id, service_id=service.id, day=now.date(), letter=letter,
+                    seq=_next_seq(office, now.date(), letter), source=source, priority=priority,
+                    booking_id=booking.id if booking else None, arrived_at=now)
+    db.session.add(ticket)
+    db.session.flush()
+    log(ticket, "issued", source=source, priority=priority)
+    db.session.commit()
+    realtime.queue_changed(office)
+    return ticket
+
+
+def check_in(office: Office, code: str) -> tuple[Ticket, str]:
+    """A booked citizen arrives: a ticket called near the booked time. Returns it and a note for the screen."""
+    now = clock.now()
+    booking = db.session.scalar(select(Booking).where(Booking.code == code, Booking.office_id == office.id,
+                                                      Booking.status == "booked"))
+    if booking is None or booking.day != now.date():
+        raise ApiError(404, "unknown_booking", _("Запис із таким кодом на сьогодні в цьому офісі не знайдено."))
+    booked_at = aware(booking.day, booking.start)
+    if now < booked_at - CHECK_IN_EARLY:
+        raise ApiError(409, "too_early", _("Ви прийшли зарано. Зареєструйтеся після %(when)s.",
+                                           when=(booked_at - CHECK_IN_EARLY).strftime("%H:%M")))
+    late = now > booked_at + CHECK_IN_LATE
+    booking.status = "checked_in"
+    ticket = issue_ticket(office, booking.service, source="walk_in" if late else "booking",
+                          booking=None if late else booking)
+    if late:
+        ticket.booking_id = booking.id  # kept for statistics, but the ticket waits like a walk-in
+        db.session.commit()
+        return ticket, _("Ви запізнилися на запис, тому вас обслужать у загальній черзі.")
+    if now < booked_at - timedelta(minutes=10):
+        return ticket, _("Вас викличуть близько %(time)s.", time=booking.start.strftime("%H:%M"))
+    return ticket, _("Очікуйте виклику найближчим часом.")
+
+
+def pickup_by_case(office: Office, code: str) -> Ticket:
+    """«My documents are ready»: the case code from the SMS gives a ticket to the pick-up service."""
+    case = db.session.scalar(select(Case).where(Case.code == code))
+    if case is None or case.status != "ready":
+        raise ApiError(404, "unknown_case", _("Готових документів із таким кодом не знайдено."))
+    if case.office_id != office.id:
+        raise ApiError(409, "other_office", _("Ваші документи чекають в іншому офісі: %(name)s, %(address)s.",
+                                              name=case.office.name, address=case.office.address))
+    pickup = db.session.scalar(select(Service).where(Service.code == "pickup"))
+    ticket = issue_ticket(office, pickup, source="pickup")
+    log(ticket, "case_pickup", case=case.code)
+    db.session.commit()
+    return ticket
+
+
+def waiting_of(office: Office, day: date) -> list[Waiting]:
+    rows = db.session.execute(
+        select(Ticket.id, Service.code, Ticket.arrived_at, Booking.day, Booking.start, Ticket.priority)
+        .join(Service, Service.id == Ticket.service_id)
+        .outerjoin(Booking, and_(Booking.id == Ticket.booking_id, Ticket.source == "booking"))
+        .where(Ticket.office_id == office.id, Ticket.day == day, Ticket.status == "waiting")).all()
+    return [Waiting(r[0], r[1], r[2], aware(r[3], r[4]) if r[3] else None, r[5] is not None) for r in rows]
+
+
+def _finish_current(window: Window, staff_id: int | None) -> None:
+    current = db.session.scalar(select(Ticket).where(Ticket.window_id == window.id, Ticket.status.in_(ACTIVE)))
+    if current is not None:
+        _close(current, "done", staff_id)
+
+
+def _close(ticket: Ticket, status: str, staff_id: int | None) -> None:
+    ticket.status, ticket.finished_at = status, clock.now()
+    log(ticket, status, staff_id)
+    if ticket.booking_id and ticket.source == "booking":
+        db.session.execute(update(Booking).where(Booking.id == ticket.booking_id).values(
+            status="done" if status == "done" else "no_show"))
+
+
+def _claim(ticket_id: int, window: Window, now: datetime) -> bool:
+    """Take a waiting ticket for this window; false if another window was quicker."""
+    claimed = db.session.execute(
+        update(Ticket).where(Ticket.id == ticket_id, Ticket.status == "waiting")
+        .values(status="called", window_id=window.id, called_at=now)).rowcount
+    return claimed == 1
+
+
+def call_next(window: Window, staff_id: int | None = None) -> Ticket | None:
+    """Finish the window's current ticket and call the best waiting one for it (None if nobody waits)."""
+    if window.paused_reason:
+        raise ApiError(409, "window_paused", _("Вікно на паузі. Відновіть роботу, щоб викликати."))
+    now = clock.now()
+    _finish_current(window, staff_id)
+    services = frozenset(s.code for s in window.services)
+    for candidate in call_order(now, waiting_of(window.office, now.date()), services):
+        if _claim(candidate.id, window, now):
+            return _announce(db.session.get(Ticket, candidate.id), staff_id)
+    db.session.commit()
+    realtime.queue_changed(window.office)
+    return None
+
+
+def call_ticket(window: Window, ticket: Ticket, staff_id: int | None = None) -> Ticket:
+    """Call a specific waiting ticket (the operator picked it from the list)."""
+    _require_window_serves(window, ticket.service)
+    _finish_current(window, staff_id)
+    if ticket.office_id != window.office_id or not _claim(ticket.id, window, clock.now()):
+        db.session.rollback()
+        raise ApiError(409, "already_called", _("Цей талон уже викликано або він не очікує."))
+    return _announce(db.session.get(Ticket, ticket.id), staff_id)
+
+
+def _announce(ticket: Ticket, staff_id: int | None, recall: bool = False) -> Ticket:
+    db.session.refresh(ticket)
+    log(ticket, "recalled" if recall else "called", staff_id, window=ticket.window.number)
+    db.session.commit()
+    realtime.ticket_called(ticket, recall=recall)
+    return ticket
+
+
+def recall(ticket: Ticket, staff_id: int | None = None) -> Ticket:
+    if ticket.status != "called":
+        raise ApiError(409, "not_called", _("Повторно викликати можна лише викликаний талон."))
+    ticket.recalls += 1
+    ticket.called_at = clock.now()
+    return _announce(ticket, staff_id, recall=True)
+
+
+def start(ticket: Ticket, staff_id: int | None = None) -> Ticket:
+    if ticket.status != "called":
+        raise ApiError(409, "not_called", _("Почати обслуговування можна лише викликаного талона."))
+    ticket.status, ticket.started_at = "serving", clock.now()
+    log(ticket, "started", staff_id)
+    return _commit(ticket)
+
+
+def complete(ticket: Ticket, staff_id: int | None = None) -> Ticket:
+    if ticket.status not in ACTIVE:
+        raise ApiError(409, "not_active", _("Завершити можна лише талон, який обслуговується."))
+    _close(ticket, "done", staff_id)
+    return _commit(ticket)
+
+
+def no_show(ticket: Ticket, staff_id: int | None = None) -> Ticket:
+    if ticket.status != "called":
+        raise ApiError(409, "not_called", _("Неявку можна відмітити лише для викликаного талона."))
+    _close(ticket, "no_show", staff_id)
+    return _commit(ticket)
+
+
+def _require_window_serves(window: Window, service: Service) -> None:
+    if service not in window.services:
+        raise ApiError(422, "window_does_not_serve", _("Це вікно не надає послугу «%(name)s».", name=service.name))
+
+
+def transfer(ticket: Ticket, service: Service | None = None, window: Window | None = None,
+             staff_id: int | None = None) -> Ticket:
+    """Send the citizen on to another service or window; the original arrival time is kept."""
+    if ticket.status not in ("waiting", *ACTIVE):
+        raise ApiError(409, "not_active", _("Цей талон уже закрито."))
+    if window is not None:
+        if window.office_id != ticket.office_id:
+            raise ApiError(422, "other_office", _("Вікно належить іншому офісу."))
+        _require_window_serves(window, service or ticket.service)
+    from_window = ticket.window_id
+    ticket.service_id = (service or ticket.service).id
+    ticket.status, ticket.window_id, ticket.called_at, ticket.started_at = "waiting", None, None, None
+    ticket.source = "walk_in" if ticket.source == "booking" else ticket.source  # the booked time is spent
+    db.session.flush()
+    log(ticket, "transferred", staff_id, from_window=from_window, to_window=window.id if window else None,
+        to_service=(service or ticket.service).code)
+    db.session.commit()
+    if window is not None:
+        return call_ticket(window, ticket, staff_id)
+    realtime.ticket_changed(ticket)
+    realtime.queue_changed(ticket.office)
+    return ticket
+
+
+def _commit(ticket: Ticket) -> Ticket:
+    db.session.commit()
+    realtime.ticket_changed(ticket)
+    realtime.queue_changed(ticket.office)
+    return ticket
+
+
+def set_window_pause(window: Window, reason: str | None, staff_id: int | None = None) -> Window:
+    window.paused_reason = reason
+    db.session.add(Event(office_id=window.office_id, kind="window_paused" if reason else "window_resumed",
+                         window_id=window.id, staff_id=staff_id, data={"reason": reason}))
+    db.session.commit()
+    realtime.queue_changed(window.office)
+    return window
+
+
+def set_office_pause(office: Office, reason: str | None, staff_id: int | None = None) -> Office:
+    """An office-wide pause (an air-raid alert). Waiting tickets keep their order; see bookings.shift_after_pause."""
+    office.paused_reason = reason
+    db.session.add(Event(office_id=office.id, kind="office_paused" if reason else "office_resumed",
+                         staff_id=staff_id, data={"reason": reason, "at": clock.now().isoformat()}))
+    db.session.commit()
+    realtime.office_paused(office)
+    return office

@@ -1,0 +1,204 @@
+"""Staffing plans: which operator staffs which window when, for one office over a period.
+
+Solved day by day, each day a small CP-SAT model (plan_model) under a share of the time budget;
+weekly working time and the period load that balancing evens out are carried from day to day.
+A day where CP-SAT finds nothing in time gets the greedy plan (plan_greedy), flagged.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, time
+from time import perf_counter
+
+from .admission import WindowAvailability
+from .calendar import Day
+from .demand import default_demand
+from .grid import CELL, DayGrid, Plan, make_grid, served
+from .intervals import merge, minutes, times
+from .plan_greedy import greedy_day
+from .plan_model import solve_day
+
+__all__ = ["Operator", "WindowSpec", "Assignment", "PlanRequest", "PlanResult", "solve_plan", "default_demand"]
+
+
+@dataclass(frozen=True)
+class Operator:
+    id: int
+    skills: frozenset[str]
+    max_daily_min: int = 480
+    max_weekly_min: int = 2400
+    days_off: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    id: int
+    services: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    operator_id: int
+    window_id: int
+    date: date
+    start: time
+    end: time
+
+
+@dataclass
+class PlanRequest:
+    office: str
+    days: list[Day]
+    windows: list[WindowSpec]
+    operators: list[Operator]
+    demand: dict[tuple[date, int, str], float]  # (date, hour, service) -> minutes of service; closed dates ignored
+    previous: "PlanResult | None" = None
+    time_limit_s: float = 5.0  # for the whole request, shared equally by its working days
+    seed: int = 0
+    week_worked_min: dict[int, int] = field(default_factory=dict)  # operator -> minutes worked earlier in the first week
+
+
+@dataclass
+class PlanResult:
+    assignments: list[Assignment]
+    breaks: list[tuple[int, date, time, time]]  # (operator_id, date, start, end), office breaks included
+    unmet_min: dict[str, float]
+    status: str  # the worst day: GREEDY < FEASIBLE < OPTIMAL
+    wall_s: float
+    greedy_fallback: bool
+    windows: dict[int, frozenset[str]] = field(default_factory=dict)  # window -> services
+    skills: dict[int, frozenset[str]] = field(default_factory=dict)  # operator -> services
+    day_status: dict[date, str] = field(default_factory=dict)  # OPTIMAL | FEASIBLE | GREEDY | CLOSED
+    day_unmet: dict[date, dict[str, float]] = field(default_factory=dict)
+
+    def window_availability(self, d: date) -> list[WindowAvailability]:
+        """One entry per window and operator of `d`: the operator's hours there and the window's
+        services that the operator has the skills for (so a booking stays with one operator)."""
+        spells = defaultdict(list)
+        for a in self.assignments:
+            if a.date == d:
+                spells[a.window_id, a.operator_id].append((minutes(a.start), minutes(a.end)))
+        return [WindowAvailability(w, self.windows[w] & self.skills[o], tuple(times(merge(spells[w, o]))))
+                for w, o in sorted(spells, key=lambda k: (k[0], min(spells[k])))]
+
+    def to_dict(self, d: date | None = None) -> dict:
+        """JSON-friendly form, of the whole period or (for storage per office and date) of date `d`."""
+        def keep(x):
+            return d is None or x == d
+
+        def hhmm(t):
+            return t.strftime("%H:%M")
+
+        return {
+            "assignments": [{"operator_id": a.operator_id, "window_id": a.window_id, "date": a.date.isoformat(),
+                             "start": hhmm(a.start), "end": hhmm(a.end)} for a in self.assignments if keep(a.date)],
+            "breaks": [{"operator_id": o, "date": day.isoformat(), "start": hhmm(a), "end": hhmm(b)}
+                       for o, day, a, b in self.breaks if keep(day)],
+            "unmet_min": self.day_unmet.get(d, {}) if d else self.unmet_min,
+            "status": self.day_status.get(d, "CLOSED") if d else self.status,
+            "wall_s": self.wall_s, "greedy_fallback": self.greedy_fallback,
+            "windows": {str(w): sorted(s) for w, s in self.windows.items()},
+            "skills": {str(o): sorted(s) for o, s in self.skills.items()},
+            "day_status": {k.isoformat(): v for k, v in self.day_status.items() if keep(k)},
+            "day_unmet": {k.isoformat(): v for k, v in self.day_unmet.items() if keep(k)}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PlanResult":
+        def day(s):
+            return date.fromisoformat(s)
+
+        return cls(
+            assignments=[Assignment(a["operator_id"], a["window_id"], day(a["date"]), time.fromisoformat(a["start"]),
+                                    time.fromisoformat(a["end"])) for a in data["assignments"]],
+            breaks=[(b["operator_id"], day(b["date"]), time.fromisoformat(b["start"]), time.fromisoformat(b["end"]))
+                    for b in data["breaks"]],
+            unmet_min=dict(data["unmet_min"]), status=data["status"], wall_s=data["wall_s"],
+            greedy_fallback=data["greedy_fallback"],
+            windows={int(w): frozenset(s) for w, s in data["windows"].items()},
+            skills={int(o): frozenset(s) for o, s in data["skills"].items()},
+            day_status={day(k): v for k, v in data["day_status"].items()},
+            day_unmet={day(k): dict(v) for k, v in data["day_unmet"].items()})
+
+
+def _cells_of(plan: PlanResult, d: date, grid: DayGrid) -> Plan:
+    """A stored plan's assignments of `d` on today's grid (for stability and as a starting point)."""
+    at: Plan = defaultdict(dict)
+    for a in plan.assignments:
+        if a.date == d:
+            for c in range(grid.n):
+                if minutes(a.start) <= grid.start + c * CELL < minutes(a.end):
+                    at[a.operator_id][c] = a.window_id
+    return dict(at)
+
+
+def _runs(cells: list[int]) -> list[tuple[int, int]]:
+    """Consecutive cell numbers as [first, last + 1) runs."""
+    out = []
+    for c in cells:
+        if out and out[-1][1] == c:
+            out[-1] = (out[-1][0], c + 1)
+        else:
+            out.append((c, c + 1))
+    return out
+
+
+def solve_plan(req: PlanRequest) -> PlanResult:
+    t0 = perf_counter()
+    hourly = defaultdict(lambda: defaultdict(float))
+    for (d, hour, service), mins in req.demand.items():
+        hourly[d][hour, service] += mins
+    days = sorted(req.days, key=lambda day: day.date)
+    per_day = req.time_limit_s / max(1, sum(1 for day in days if day.open))
+    offers = {(op.id, w.id): op.skills & w.services for op in req.operators for w in req.windows}
+    weekly = defaultdict(int)  # (operator, (ISO year, ISO week)) -> minutes
+    if days:
+        first_week = days[0].date.isocalendar()[:2]
+        for op_id, mins in req.week_worked_min.items():
+            weekly[op_id, first_week] = mins
+    load = defaultdict(int)  # operator -> cells worked in the period so far
+    out = PlanResult([], [], defaultdict(float), "OPTIMAL", 0.0, False,
+                     {w.id: w.services for w in req.windows}, {op.id: op.skills for op in req.operators})
+    for day in days:
+        if not day.open:
+            out.day_status[day.date] = "CLOSED"
+            continue
+        grid = make_grid(day, hourly[day.date])
+        week = day.date.isocalendar()[:2]
+        staff = sorted(((op, min(op.max_daily_min, op.max_weekly_min - weekly[op.id, week]) // CELL, load[op.id])
+                        for op in req.operators if day.date not in op.days_off
+                        and any(offers[op.id, w.id] for w in req.windows)), key=lambda s: (s[2], s[0].id))
+        staff = [s for s in staff if s[1] > 0]
+        greedy = greedy_day(grid, req.windows, staff)
+        previous = _cells_of(req.previous, day.date, grid) if req.previous else None
+        at, status = solve_day(grid, req.windows, staff, previous, previous or greedy, per_day, req.seed)
+        if status not in ("OPTIMAL", "FEASIBLE"):
+            at, status, out.greedy_fallback = greedy, "GREEDY", True
+        _record(out, day.date, grid, at, served(grid, at, offers))
+        out.day_status[day.date] = status
+        for op_id, cells in at.items():
+            weekly[op_id, week] += CELL * len(cells)
+            load[op_id] += len(cells)
+    statuses = set(out.day_status.values())
+    out.status = next((s for s in ("GREEDY", "FEASIBLE") if s in statuses), "OPTIMAL")
+    out.unmet_min = dict(out.unmet_min)
+    out.wall_s = perf_counter() - t0
+    return out
+
+
+def _record(out: PlanResult, d: date, grid: DayGrid, at: Plan, met: dict[str, int]):
+    for op_id in sorted(at):
+        cells = at[op_id]
+        for first, stop in _runs(sorted(cells)):
+            # split a run where the operator changes windows
+            start = first
+            for c in range(first + 1, stop + 1):
+                if c == stop or cells[c] != cells[start]:
+                    out.assignments.append(Assignment(op_id, cells[start], d, grid.time(start), grid.time(c)))
+                    start = c
+        idle = [c for c in range(min(cells), max(cells)) if c not in cells]
+        out.breaks.extend((op_id, d, grid.time(a), grid.time(b)) for a, b in _runs(idle))
+    unmet = {s: sum(v) - met.get(s, 0) for s, v in grid.demand.items()}
+    for s, mins in grid.unreachable.items():
+        unmet[s] = unmet.get(s, 0) + mins
+    out.day_unmet[d] = {s: float(m) for s, m in unmet.items() if m > 0}
+    for s, m in out.day_unmet[d].items():
+        out.unmet_min[s] += m

@@ -1,0 +1,87 @@
+// The operator's workstation: one big "Next" button, keyboard shortcuts, live queue.
+(function () {
+  "use strict";
+  const root = document.getElementById("workstation");
+  const windowId = root.dataset.window, office = root.dataset.office, token = root.dataset.token;
+  const $ = (id) => document.getElementById(id);
+  let current = null, myServices = [];
+
+  async function api(method, path, body) {
+    const r = await fetch("/api/v1" + path, {
+      method, headers: {"Authorization": "Bearer " + token, "Content-Type": "application/json"},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (r.status === 204) return null;
+    const data = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error((data.error && data.error.message) || r.statusText);
+    return data;
+  }
+
+  function say(text) { $("message").textContent = text || ""; }
+
+  function showCurrent(t) {
+    current = t && ["called", "serving"].includes(t.status) ? t : null;
+    $("current-number").textContent = current ? current.number : "—";
+    $("current-service").textContent = current ? current.service : "";
+    $("current-status").textContent = current ? ({called: "викликано", serving: "обслуговується"}[current.status]) : "";
+  }
+
+  function cell(text) { const td = document.createElement("td"); td.textContent = text; return td; }
+
+  async function refresh() {
+    const q = await api("GET", `/offices/${office}/queue`);
+    const me = q.windows.find((w) => String(w.id) === windowId);
+    myServices = me ? me.services : [];
+    showCurrent(me && me.ticket);
+    $("paused-banner").hidden = !(me && me.paused_reason) && !q.paused_reason;
+    $("paused-banner").textContent = q.paused_reason ? "Офіс на паузі: " + q.paused_reason
+      : (me && me.paused_reason ? "Вікно на паузі: " + me.paused_reason : "");
+    const body = $("waiting"); body.replaceChildren();
+    for (const w of q.waiting.filter((w) => myServices.includes(w.service))) {
+      const tr = document.createElement("tr");
+      tr.append(cell(w.number + (w.priority ? " ★" : "") + (w.booked_at ? " ⏰" + w.booked_at : "")), cell(w.service), cell(w.waited_min));
+      const td = document.createElement("td"), b = document.createElement("button");
+      b.textContent = "Викликати"; b.onclick = () => act(() => api("POST", `/windows/${windowId}/call/${w.id}`));
+      td.append(b); tr.append(td); body.append(tr);
+    }
+    const arrivals = $("arrivals"); arrivals.replaceChildren();
+    for (const a of q.arrivals) { const li = document.createElement("li"); li.textContent = `${a.start} · ${a.service} · ${a.code}`; arrivals.append(li); }
+  }
+
+  async function act(fn) {
+    try { const r = await fn(); say(r && r.ticket ? "" : (r === null ? "Черга порожня" : "")); } catch (e) { say(e.message); }
+    refresh().catch((e) => say(e.message));
+  }
+
+  const next = () => act(() => api("POST", `/windows/${windowId}/call-next`));
+  const onTicket = (action) => () => current ? act(() => api("POST", `/tickets/${current.id}/${action}`)) : say("Немає поточного талона");
+  $("btn-next").onclick = next;
+  $("btn-recall").onclick = onTicket("recall");
+  $("btn-start").onclick = onTicket("start");
+  $("btn-complete").onclick = onTicket("complete");
+  $("btn-noshow").onclick = onTicket("no-show");
+  $("transfer").onsubmit = (e) => {
+    e.preventDefault();
+    if (!current) return say("Немає поточного талона");
+    const s = $("transfer-service").value, w = $("transfer-window").value;
+    act(() => api("POST", `/tickets/${current.id}/transfer`, s ? {service: s} : {window: Number(w)}));
+  };
+  $("pause").onsubmit = (e) => { e.preventDefault(); act(() => api("POST", `/windows/${windowId}/pause`, {reason: $("pause-reason").value || "Перерва"})); };
+  $("btn-resume").onclick = () => act(() => api("POST", `/windows/${windowId}/resume`, {}));
+
+  document.addEventListener("keydown", (e) => {
+    if (e.target.matches("input, select, textarea")) return;
+    const keys = {n: next, " ": next, r: onTicket("recall"), s: onTicket("start"), c: onTicket("complete"), x: onTicket("no-show"),
+                  p: () => $("pause").requestSubmit()};
+    const f = keys[e.key.toLowerCase()];
+    if (f) { e.preventDefault(); f(); }
+  });
+
+  if (window.io) {
+    const socket = io("/office", {query: {office}});
+    socket.on("queue", () => refresh().catch(() => {}));
+    socket.on("connect", () => refresh().catch(() => {}));
+  }
+  refresh().catch((e) => say(e.message));
+  setInterval(() => refresh().catch(() => {}), 30000);  // a fallback if the socket is down
+})();

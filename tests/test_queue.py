@@ -1,0 +1,223 @@
+"""Issue 4: tickets, the call-next API, transfer, no-show, pauses, and the concurrent call race."""
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from queue_app import clock
+from queue_app.api.auth import issue_token
+from queue_app.extensions import db
+from queue_app.models import Event, Office, Service, Staff, Ticket, Window
+from scheduling import KYIV
+
+TUESDAY = datetime(2026, 11, 24, 11, 0, tzinfo=KYIV)  # main office: reception 09:00–20:00
+
+
+class Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def now(monkeypatch):
+    c = Clock(TUESDAY)
+    monkeypatch.setattr(clock, "now", c)
+    return c
+
+
+def office(code="main"):
+    return db.session.scalar(select(Office).where(Office.code == code))
+
+
+def service(code):
+    return db.session.scalar(select(Service).where(Service.code == code))
+
+
+@pytest.fixture
+def staff(app):
+    person = Staff(username="op", role="operator", office=office())
+    person.set_password("secret-pass")
+    db.session.add(person)
+    db.session.commit()
+    return person
+
+
+@pytest.fixture
+def auth(staff):
+    return {"Authorization": f"Bearer {issue_token(staff)}"}
+
+
+def window_for(service_code, n=0):
+    return [w for w in office().windows if service(service_code) in w.services][n]
+
+
+def issue(client, service_code="pickup", office_code="main"):
+    r = client.post(f"/api/v1/offices/{office_code}/tickets", json={"service": service_code})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def test_numbers_per_letter_restart_each_day(client, now):
+    a, b = issue(client), issue(client)
+    assert (a["number"], b["number"]) == ("Р-001", "Р-002")
+    assert issue(client, "17-02")["number"] == "З-001"
+    assert b["position"] == 2 and a["status_url"].endswith(f"/t/{a['id']}")
+    now.now = TUESDAY + timedelta(days=2)  # Thursday
+    assert issue(client)["number"] == "Р-001"
+
+
+def test_issue_refused_outside_reception_and_when_paused(client, now):
+    now.now = TUESDAY.replace(hour=20, minute=30)
+    r = client.post("/api/v1/offices/main/tickets", json={"service": "pickup"})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "office_closed"
+    assert "Прийом відновиться" in r.get_json()["error"]["message"]
+    now.now = TUESDAY
+    office().paused_reason = "Повітряна тривога"
+    db.session.commit()
+    r = client.post("/api/v1/offices/main/tickets", json={"service": "pickup"})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "office_paused"
+
+
+def test_issue_refused_near_closing_for_a_long_service(client, now):
+    now.now = TUESDAY.replace(hour=19, minute=45)
+    long_one = next(s for s in db.session.scalars(select(Service)) if s.duration_min >= 30)
+    r = client.post("/api/v1/offices/main/tickets", json={"service": long_one.code})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "too_late_today"
+    assert issue(client, "pickup")["number"] == "Р-001"  # a 10-minute pickup still fits
+
+
+@pytest.mark.parametrize("body, status", [({}, 422), ({"service": "nothing"}, 422), ({"booking_code": "12ab"}, 422),
+                                          ({"booking_code": "123456"}, 404)])
+def test_issue_bad_input(client, now, body, status):
+    assert client.post("/api/v1/offices/main/tickets", json=body).status_code == status
+    assert client.post("/api/v1/offices/main/tickets", data="{").status_code == 400
+    assert db.session.scalar(select(Ticket.id)) is None
+
+
+def test_call_next_needs_a_token_and_the_right_office(client, now, app):
+    w = window_for("pickup")
+    assert client.post(f"/api/v1/windows/{w.id}/call-next").status_code == 401
+    other = Staff(username="elsewhere", role="operator", office=office("pokrovskyi"))
+    other.set_password("secret-pass")
+    db.session.add(other)
+    db.session.commit()
+    r = client.post(f"/api/v1/windows/{w.id}/call-next", headers={"Authorization": f"Bearer {issue_token(other)}"})
+    assert r.status_code == 403
+
+
+def test_call_serve_complete_with_events(client, now, auth):
+    t = issue(client)
+    w = window_for("pickup")
+    r = client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth)
+    assert r.status_code == 200 and r.get_json()["ticket"]["id"] == t["id"]
+    assert client.get(f"/api/v1/tickets/{t['id']}").get_json()["status"] == "called"
+    board = client.get("/api/v1/offices/main/board").get_json()
+    assert board["calls"][0]["number"] == t["number"] and board["calls"][0]["window"] == w.number
+    assert client.post(f"/api/v1/tickets/{t['id']}/recall", headers=auth).status_code == 200
+    assert client.post(f"/api/v1/tickets/{t['id']}/start", headers=auth).get_json()["ticket"]["status"] == "serving"
+    assert client.post(f"/api/v1/tickets/{t['id']}/complete", headers=auth).get_json()["ticket"]["status"] == "done"
+    assert client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth).status_code == 204
+    kinds = [e.kind for e in db.session.scalars(select(Event).where(Event.ticket_id == t["id"]).order_by(Event.id))]
+    assert kinds == ["issued", "called", "recalled", "started", "done"]
+
+
+def test_call_next_skips_services_the_window_does_not_serve(client, now, auth):
+    land = issue(client, "17-02")
+    pickup = issue(client, "pickup")
+    w = window_for("pickup")
+    assert service("17-02") not in w.services
+    assert client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth).get_json()["ticket"]["id"] == pickup["id"]
+    assert client.get(f"/api/v1/tickets/{land['id']}").get_json()["status"] == "waiting"
+
+
+def test_no_show_and_closing_rules(client, now, auth):
+    t = issue(client)
+    w = window_for("pickup")
+    assert client.post(f"/api/v1/tickets/{t['id']}/no-show", headers=auth).status_code == 409  # not called yet
+    client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth)
+    r = client.post(f"/api/v1/tickets/{t['id']}/no-show", headers=auth)
+    assert r.get_json()["ticket"]["status"] == "no_show"
+    assert client.post(f"/api/v1/tickets/{t['id']}/recall", headers=auth).status_code == 409
+
+
+def test_transfer_to_a_service_keeps_the_arrival_time(client, now, auth):
+    first = issue(client)
+    now.now = TUESDAY + timedelta(minutes=5)
+    issue(client, "17-02")  # came later, for the other service
+    w = window_for("pickup")
+    client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth)
+    now.now = TUESDAY + timedelta(minutes=10)
+    r = client.post(f"/api/v1/tickets/{first['id']}/transfer", json={"service": "17-02"}, headers=auth)
+    assert r.status_code == 200 and r.get_json()["ticket"]["status"] == "waiting"
+    land_window = window_for("17-02")
+    called = client.post(f"/api/v1/windows/{land_window.id}/call-next", headers=auth).get_json()["ticket"]
+    assert called["id"] == first["id"]  # first by its original arrival, ahead of the later 17-02 ticket
+    assert db.session.get(Ticket, first["id"]).arrived_at == TUESDAY
+
+
+def test_transfer_to_a_window_calls_it_there(client, now, auth):
+    t = issue(client)
+    w1, w2 = window_for("pickup", 0), window_for("pickup", 1)
+    client.post(f"/api/v1/windows/{w1.id}/call-next", headers=auth)
+    r = client.post(f"/api/v1/tickets/{t['id']}/transfer", json={"window": w2.id}, headers=auth)
+    assert r.status_code == 200 and r.get_json()["ticket"]["window"] == w2.number
+    bad = client.post(f"/api/v1/tickets/{t['id']}/transfer", json={"window": window_for("17-02").id, "service": "x"},
+                      headers=auth)
+    assert bad.status_code == 422
+
+
+def test_paused_window_does_not_call(client, now, auth):
+    issue(client)
+    w = window_for("pickup")
+    assert client.post(f"/api/v1/windows/{w.id}/pause", json={"reason": "Обід"}, headers=auth).status_code == 200
+    r = client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth)
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "window_paused"
+    client.post(f"/api/v1/windows/{w.id}/resume", json={}, headers=auth)
+    assert client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth).status_code == 200
+
+
+def test_office_pause_needs_a_manager_and_keeps_the_order(client, now, auth, staff):
+    a, b = issue(client), issue(client)
+    assert client.post("/api/v1/offices/main/pause", json={"reason": "Тривога"}, headers=auth).status_code == 403
+    staff.role = "manager"
+    db.session.commit()
+    assert client.post("/api/v1/offices/main/pause", json={"reason": "Тривога"}, headers=auth).status_code == 200
+    assert client.post("/api/v1/offices/main/tickets", json={"service": "pickup"}).status_code == 409
+    assert client.get("/api/v1/offices/main/board").get_json()["paused"] == "Тривога"
+    assert client.post("/api/v1/offices/main/resume", json={}, headers=auth).status_code == 200
+    w = window_for("pickup")
+    assert client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth).get_json()["ticket"]["id"] == a["id"]
+    assert client.get(f"/api/v1/tickets/{b['id']}").get_json()["position"] == 1
+
+
+def test_concurrent_calls_never_share_a_ticket(app, now, staff):
+    """Twelve windows press "Next" at once, three rounds; every ticket goes to at most one window."""
+    pickup = service("pickup")
+    windows = office().windows
+    for w in windows:
+        if pickup not in w.services:
+            w.services.append(pickup)
+    db.session.commit()
+    client = app.test_client()
+    issued = [issue(client)["id"] for _ in range(30)]
+    headers = {"Authorization": f"Bearer {issue_token(staff)}"}
+    window_ids = [w.id for w in windows]
+
+    def press(window_id):
+        with app.app_context():
+            r = app.test_client().post(f"/api/v1/windows/{window_id}/call-next", headers=headers)
+            assert r.status_code in (200, 204), r.get_data(as_text=True)
+            return r.get_json()["ticket"]["id"] if r.status_code == 200 else None
+
+    got = []
+    with ThreadPoolExecutor(max_workers=len(window_ids)) as pool:
+        for _ in range(3):
+            got += [t for t in pool.map(press, window_ids) if t is not None]
+    assert len(got) == len(set(got)) == 30
+    assert set(got) == set(issued)
+    called_events = db.session.scalars(select(Event.ticket_id).where(Event.kind == "called")).all()
+    assert sorted(called_events) == sorted(got)
