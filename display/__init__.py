@@ -3,8 +3,8 @@
 Both pages are shells rendered server-side (office name, window number); the live data arrives over
 the Socket.IO namespace /board (see static/display/board.js and window.js).
 """
-from flask import Blueprint, abort, render_template
-from flask_babel import get_locale
+from flask import Blueprint, abort, render_template, request
+from flask_babel import force_locale, get_locale
 from sqlalchemy import select
 
 from queue_app.extensions import db
@@ -20,12 +20,18 @@ def office_name(office: Office) -> str:
     return office.name
 
 
+def _screen_locale() -> str:
+    """Screens hang in a Ukrainian hall: Ukrainian whatever the kiosk browser's language, unless ?lang=en."""
+    return "en" if request.args.get("lang") == "en" else "uk"
+
+
 @bp.get("/<office_code>")
 def board(office_code: str):
     office = db.session.scalar(select(Office).where(Office.code == office_code))
     if office is None:
         abort(404)
-    return render_template("display/board.html", office=office, office_name=office_name(office))
+    with force_locale(_screen_locale()):
+        return render_template("display/board.html", office=office, office_name=office_name(office))
 
 
 @bp.get("/window/<int:window_id>")
@@ -33,8 +39,9 @@ def window(window_id: int):
     win = db.session.get(Window, window_id)
     if win is None:
         abort(404)
-    return render_template("display/window.html", window=win, office=win.office,
-                           office_name=office_name(win.office))
+    with force_locale(_screen_locale()):
+        return render_template("display/window.html", window=win, office=win.office,
+                               office_name=office_name(win.office))
 
 
 @bp.after_request

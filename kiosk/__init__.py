@@ -23,7 +23,9 @@ from sqlalchemy import func, select
 from queue_app import clock, tickets
 from queue_app.errors import ApiError
 from queue_app.extensions import csrf, db, limiter
-from queue_app.models import Booking, Office, OfficeService, Service, ServiceCategory, Ticket, Window, window_services
+from queue_app.models import Booking, Office, OfficeService, Service, Ticket, Window, window_services
+
+from scheduling import KYIV
 
 from . import printing
 from .qr import qr_svg
@@ -200,6 +202,9 @@ def _strings() -> dict:
         "scan_hint": _("або піднесіть QR-код запису до сканера"),
         "case_hint": _("Шестизначний код із повідомлення «Документи готові»"),
         "service_unavailable": _("Недоступно"),
+        "hours_today": _("Прийом сьогодні: {hours}"),
+        "appointment_only": _("Сьогодні прийом лише за попереднім записом"),
+        "choose_service": _("Оберіть послугу"),
         "no_services": _("Сьогодні в цьому офісі немає послуг для живої черги."),
     }
 
@@ -254,7 +259,7 @@ def _note(ticket: Ticket) -> str | None:
 def ticket_view(ticket: Ticket) -> dict:
     from queue_app.estimates import ticket_estimate
     position, wait = ticket_estimate(ticket)
-    issued = ticket.arrived_at.astimezone(clock.now().tzinfo)
+    issued = ticket.arrived_at.astimezone(KYIV)
     status_url = url_for("ticket_page.ticket", ticket_id=ticket.id, _external=True)
     ahead = max(0, position - 1)
     return {

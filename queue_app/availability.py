@@ -1,32 +1,28 @@
 """Which windows can take bookings on a date: from the stored staffing plan, or every active window."""
-from datetime import date, time
+from datetime import date
 
-from scheduling import BookingInterval, WindowAvailability
+from sqlalchemy import select
+
+from scheduling import BookingInterval, PlanResult, WindowAvailability
 
 from .extensions import db
 from .models import ACTIVE_BOOKING, Booking, Office, Service, StaffPlan
-from sqlalchemy import select
-
-
-def _t(s: str) -> time:
-    return time.fromisoformat(s)
 
 
 def window_availability(office: Office, day, reception) -> list[WindowAvailability]:
-    """Per active window, the intervals it is staffed within reception hours of `day`."""
+    """Who can take bookings when on `day`: per window and operator of the stored staffing plan (the
+    services that window offers and that operator can do), or every active window through reception
+    hours when no plan is stored."""
     stored = db.session.get(StaffPlan, (office.id, day.date))
-    staffed = {}
-    if stored is not None:
-        for a in stored.plan.get("assignments", []):
-            staffed.setdefault(a["window_id"], []).append((_t(a["start"]), _t(a["end"])))
+    active = {w.id for w in office.windows if w.active}
+    if stored is None:
+        return [WindowAvailability(w.id, frozenset(s.code for s in w.services), tuple(reception))
+                for w in office.windows if w.active]
     result = []
-    for window in office.windows:
-        if not window.active:
-            continue
-        intervals = reception if stored is None else _clip(staffed.get(window.id, []), reception)
-        if intervals:
-            result.append(WindowAvailability(window.id, frozenset(s.code for s in window.services),
-                                             tuple(intervals)))
+    for spell in PlanResult.from_dict(stored.plan).window_availability(day.date):
+        intervals = _clip(spell.intervals, reception)
+        if spell.window_id in active and intervals:
+            result.append(WindowAvailability(spell.window_id, spell.services, tuple(intervals)))
     return result
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from .calendars import schedule_json
 from .extensions import db
 from .models import ROLES, Office, Staff
+from .planning import run_job, run_plan
 from .seeding import seed
 
 user_cli = AppGroup("user", help="Staff accounts.")
@@ -60,6 +61,32 @@ def schedule_command(office_code: str, d_from: date, d_to: date):
     click.echo(json.dumps(schedule_json(office, d_from, d_to), ensure_ascii=False))
 
 
+@click.command("plan")
+@click.argument("office_code", required=False)
+@click.argument("d_from", required=False)
+@click.argument("d_to", required=False)
+@click.option("--job", "job_id", type=int, default=None, help="Run a queued plan job (the admin button's worker).")
+@click.option("--time-limit", type=float, default=None, help="Seconds for the solver in all.")
+def plan_command(office_code, d_from, d_to, job_id, time_limit):
+    """Solve and store the staffing plan of OFFICE for FROM..TO (YYYY-MM-DD)."""
+    if job_id is not None:
+        job = run_job(job_id)
+        click.echo(f"job {job.id}: {job.state} {job.message}")
+        return
+    if not (office_code and d_from and d_to):
+        raise click.UsageError("give OFFICE FROM TO, or --job ID")
+    office = db.session.scalar(select(Office).where(Office.code == office_code))
+    if office is None:
+        raise click.UsageError(f"unknown office: {office_code}")
+    start, end = _date(None, None, d_from), _date(None, None, d_to)
+    if end < start or (end - start).days > 62:
+        raise click.UsageError("TO must be on or after FROM, at most 63 days")
+    result = run_plan(office, start, end, time_limit)
+    click.echo(json.dumps({"office": office.code, "status": result.status, "wall_s": round(result.wall_s, 2),
+                           "greedy_fallback": result.greedy_fallback,
+                           "unmet_min": {k: round(v) for k, v in result.unmet_min.items() if v}}, ensure_ascii=False))
+
+
 @click.command("seed")
 @click.option("--demo", is_flag=True, help="Also give offices without windows the demo windows.")
 def seed_command(demo: bool):
@@ -83,6 +110,6 @@ def bootstrap_command():
 
 
 def register_cli(app):
-    for command in (user_cli, schedule_command, seed_command, bootstrap_command):
+    for command in (user_cli, schedule_command, seed_command, bootstrap_command, plan_command):
         app.cli.add_command(command)
     from .jobs import register_jobs_cli; register_jobs_cli(app)  # noqa: E702  jobs run, outbox send (issue 6)

@@ -1,11 +1,12 @@
 """Loads the reviewed reference data (data/*.yaml) into the database; running it again changes nothing."""
+import secrets
 from pathlib import Path
 
 import yaml
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Office, OfficeService, Schedule, Service, ServiceCategory, Window
+from .models import Office, OfficeService, Schedule, Service, ServiceCategory, Staff, Window
 
 DATA = Path(__file__).parent / "data"
 
@@ -80,8 +81,18 @@ def seed(demo: bool = False) -> dict:
                                              bookable=defaults["bookable"], walk_in_share=defaults["walk_in_share"]))
         if demo and not office.windows:
             counts["windows"] += _demo_windows(office, spec["windows"], services)
+            _demo_operators(office, spec["operators"])
     db.session.commit()
     return counts
+
+
+def _demo_operators(office: Office, count: int) -> None:
+    """Operator accounts for the staffing plan; their passwords are random and unknown, so nobody
+    signs in as them until a manager sets one."""
+    for n in range(1, count + 1):
+        staff = Staff(username=f"{office.code}-op{n:02d}", role="operator", office=office)
+        staff.set_password(secrets.token_urlsafe(24))
+        db.session.add(staff)
 
 
 def _demo_windows(office: Office, specs: list[dict], services: dict[str, Service]) -> int:

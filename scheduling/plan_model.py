@@ -122,11 +122,7 @@ def solve_day(grid: DayGrid, windows: list, staff: list, previous: Plan | None, 
     w2 = w3 * (len(x) + 1)
     w1 = w2 * (top + 1)
     w0 = w1 * (sum(sum(v) for v in grid.demand.values()) + 1)
-    import os
-    if os.environ.get("SIMPLE"):
-        m.minimize(- sum(v for parts in served.values() for v in parts))
-    else:
-        m.minimize(w0 * sum(unstaffed) - w1 * sum(v for parts in served.values() for v in parts) + w2 * spread
+    m.minimize(w0 * sum(unstaffed) - w1 * sum(v for parts in served.values() for v in parts) + w2 * spread
                + w3 * sum(moved) + w4 * sum(used.values()))
 
     solver = cp_model.CpSolver()
@@ -135,6 +131,7 @@ def solve_day(grid: DayGrid, windows: list, staff: list, previous: Plan | None, 
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.interleave_search = False
+    solver.parameters.linearization_level = 0
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return {}, solver.status_name(status)

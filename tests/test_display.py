@@ -49,6 +49,16 @@ def test_board_renders_office_name(client, code):
     assert r.headers["Cache-Control"] == "no-store"
 
 
+def test_screens_are_ukrainian_whatever_the_kiosk_browser_language(client):
+    office = _office("main")
+    html = client.get("/display/main", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert office.name in html and '<html lang="uk">' in html and "Запрошується" in html
+    window = _window("main", 2)
+    html = client.get(f"/display/window/{window.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert office.name in html and '<html lang="uk">' in html
+    assert office.name_en in client.get("/display/main?lang=en").get_data(as_text=True)
+
+
 def test_board_shows_office_pause_from_the_start(client):
     office = _office("main")
     office.paused_reason = "Повітряна тривога"

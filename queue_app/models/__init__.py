@@ -4,13 +4,14 @@ from .office import (Closure, Office, OfficeService, PriorityCategory, Schedule,
 from .queue import (ACTIVE_BOOKING, BOOKING_STATUSES, CASE_STATUSES, TICKET_STATUSES, Booking, Case, Event,
                     OfficeDay, StaffPlan, Ticket, TicketCounter)
 from .notify import OUTBOX_STATUSES, Outbox, PhoneRestriction, PhoneVerification
+from .planning import PlanJob
 from .staff import ROLES, Staff, staff_skills
 from .types import UTCDateTime, utcnow
 
 __all__ = [
     "ACTIVE_BOOKING", "BOOKING_STATUSES", "CASE_STATUSES", "OUTBOX_STATUSES", "Outbox", "PhoneRestriction",
     "PhoneVerification", "ROLES", "TICKET_STATUSES", "Booking", "Case",
-    "Closure", "Event", "Office", "OfficeDay", "OfficeService", "PriorityCategory", "Schedule", "Service", "ServiceCategory",
+    "Closure", "Event", "Office", "OfficeDay", "OfficeService", "PlanJob", "PriorityCategory", "Schedule", "Service", "ServiceCategory",
     "Staff", "StaffPlan", "Ticket", "TicketCounter", "UTCDateTime", "Window", "staff_skills", "utcnow",
     "window_services",
 ]

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1d8132f4573a
+Revision ID: f69652d65cff
 Revises: 
-Create Date: 2026-11-22 04:08:12.350374
+Create Date: 2026-11-22 04:09:43.452142
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import queue_app.models.types  # noqa: F401  (the UTC timestamp column type)
 
 
 # revision identifiers, used by Alembic.
-revision = '1d8132f4573a'
+revision = 'f69652d65cff'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -69,6 +69,18 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['office_id'], ['office.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('office_id', 'day')
+    )
+    op.create_table('plan_job',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('date_from', sa.Date(), nullable=False),
+    sa.Column('date_to', sa.Date(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('message', sa.String(length=500), nullable=False),
+    sa.Column('created_at', queue_app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', queue_app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['office_id'], ['office.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
     )
     op.create_table('schedule',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -325,6 +337,7 @@ def downgrade():
     op.drop_table('staff')
     op.drop_table('service')
     op.drop_table('schedule')
+    op.drop_table('plan_job')
     op.drop_table('office_day')
     op.drop_table('closure')
     op.drop_table('service_category')
