@@ -34,13 +34,17 @@ def _safe_next(target: str | None) -> str | None:
 @limiter.limit("10 per minute", methods=["POST"])
 def login():
     form = LoginForm()
-    if form.validate_on_submit():
-        staff = db.session.scalar(select(Staff).where(Staff.username == form.username.data))
-        if staff is not None and staff.active and staff.check_password(form.password.data):
-            login_user(staff)
-            return redirect(_safe_next(request.args.get("next")) or url_for("operator.choose"))
+    if request.method == "GET":
+        return render_template("login.html", form=form)
+    if not form.validate():
+        flash(_l("Заповніть форму ще раз: ім'я та пароль обов'язкові."), "error")
+        return render_template("login.html", form=form), 422
+    staff = db.session.scalar(select(Staff).where(Staff.username == form.username.data))
+    if staff is None or not staff.active or not staff.check_password(form.password.data):
         flash(_l("Неправильне ім'я користувача або пароль."), "error")
-    return render_template("login.html", form=form), (200 if request.method == "GET" or form.errors == {} else 422)
+        return render_template("login.html", form=form), 401
+    login_user(staff)
+    return redirect(_safe_next(request.args.get("next")) or url_for("operator.choose"))
 
 
 @bp.post("/logout")

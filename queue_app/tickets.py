@@ -274,6 +274,25 @@ def transfer(ticket: Ticket, service: Service | None = None, window: Window | No
     return ticket
 
 
+def _shift_bookings(office: Office, paused_at: datetime, resumed_at: datetime) -> int:
+    """Bookings of today that fell due during the pause move later by its length, keeping their order.
+    They leave their planned windows (the plan no longer holds), so the call-next policy places them."""
+    if paused_at.date() != resumed_at.date():
+        paused_at = datetime.combine(resumed_at.date(), datetime.min.time(), resumed_at.tzinfo)
+    delay = resumed_at - paused_at
+    affected = db.session.scalars(select(Booking).where(
+        Booking.office_id == office.id, Booking.day == resumed_at.date(), Booking.status == "booked",
+        Booking.start >= (paused_at - CHECK_IN_LATE).time(), Booking.start < resumed_at.time())).all()
+    for booking in affected:
+        start, end = aware(booking.day, booking.start) + delay, aware(booking.day, booking.end) + delay
+        if end.date() != booking.day:
+            continue  # it would leave the day: it stays booked where it was
+        booking.start, booking.end, booking.window_id = start.time(), end.time(), None
+        db.session.add(Event(office_id=office.id, kind="booking_moved", booking_id=booking.id,
+                             service_id=booking.service_id, data={"by_min": int(delay.total_seconds() // 60)}))
+    return len(affected)
+
+
 def _commit(ticket: Ticket) -> Ticket:
     db.session.commit()
     realtime.ticket_changed(ticket)
@@ -291,10 +310,15 @@ def set_window_pause(window: Window, reason: str | None, staff_id: int | None = 
 
 
 def set_office_pause(office: Office, reason: str | None, staff_id: int | None = None) -> Office:
-    """An office-wide pause (an air-raid alert). Waiting tickets keep their order; see bookings.shift_after_pause."""
-    office.paused_reason = reason
+    """An office-wide pause (an air-raid alert). Waiting tickets keep their order (their arrival times
+    do not change); on resume, bookings that fell due during the pause are moved, not lost."""
+    now = clock.now()
+    moved = 0
+    if reason is None and office.paused_at is not None:
+        moved = _shift_bookings(office, office.paused_at.astimezone(now.tzinfo), now)
+    office.paused_reason, office.paused_at = reason, (now if reason else None)
     db.session.add(Event(office_id=office.id, kind="office_paused" if reason else "office_resumed",
-                         staff_id=staff_id, data={"reason": reason, "at": clock.now().isoformat()}))
+                         staff_id=staff_id, data={"reason": reason, "moved_bookings": moved}))
     db.session.commit()
     realtime.office_paused(office)
     return office

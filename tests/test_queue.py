@@ -221,3 +221,35 @@ def test_concurrent_calls_never_share_a_ticket(app, now, staff):
     assert set(got) == set(issued)
     called_events = db.session.scalars(select(Event.ticket_id).where(Event.kind == "called")).all()
     assert sorted(called_events) == sorted(got)
+
+
+def _booking(when: str, phone: str):
+    from datetime import time as dtime
+
+    from queue_app.models import Booking
+    h, m = map(int, when.split(":"))
+    start = dtime(h, m)
+    b = Booking(code=phone[-6:], office_id=office().id, service_id=service("pickup").id, day=TUESDAY.date(),
+                start=start, end=dtime(h, m + 10) if m < 50 else dtime(h + 1, m - 50), window_id=window_for("pickup").id,
+                status="booked", name="Тест", phone=phone, manage_token_hash="x")
+    db.session.add(b)
+    db.session.commit()
+    return b
+
+
+def test_resume_after_an_air_raid_alert_moves_the_bookings_due_during_it(client, now, staff, auth):
+    staff.role = "manager"
+    db.session.commit()
+    early, during, later = _booking("10:50", "+380670000101"), _booking("11:15", "+380670000102"), \
+        _booking("12:30", "+380670000103")
+    client.post("/api/v1/offices/main/pause", json={"reason": "Повітряна тривога"}, headers=auth)
+    now.now = TUESDAY + timedelta(minutes=40)
+    assert client.post("/api/v1/offices/main/resume", json={}, headers=auth).status_code == 200
+    db.session.expire_all()
+    starts = {b.code: (b.start.strftime("%H:%M"), b.status) for b in (early, during, later)}
+    assert starts == {"000101": ("11:30", "booked"), "000102": ("11:55", "booked"), "000103": ("12:30", "booked")}
+    # The moved citizen checks in and is due at the new time.
+    r = client.post("/api/v1/offices/main/tickets", json={"booking_code": "000102"})
+    assert r.status_code == 201 and "11:55" in r.get_json()["note"]
+    moved = db.session.scalars(select(Event).where(Event.kind == "booking_moved")).all()
+    assert len(moved) == 2 and {e.data["by_min"] for e in moved} == {40}

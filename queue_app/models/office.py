@@ -1,10 +1,11 @@
 """Offices, their windows, the services and the schedule data (regimes and closures)."""
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .types import UTCDateTime
 
 window_services = Table(
     "window_service",
@@ -25,6 +26,7 @@ class Office(db.Model):
     honour_holidays: Mapped[bool] = mapped_column(default=False)
     # An office-wide pause (an air-raid alert): no tickets are issued while it is set.
     paused_reason: Mapped[str | None] = mapped_column(String(300))
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     min_notice_min: Mapped[int] = mapped_column(default=60)
     horizon_days: Mapped[int] = mapped_column(default=30)
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f69652d65cff
+Revision ID: adbe6b4871e2
 Revises: 
-Create Date: 2026-11-22 04:09:43.452142
+Create Date: 2026-11-22 04:12:16.596425
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import queue_app.models.types  # noqa: F401  (the UTC timestamp column type)
 
 
 # revision identifiers, used by Alembic.
-revision = 'f69652d65cff'
+revision = 'adbe6b4871e2'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('cabinet', sa.String(length=20), nullable=True),
     sa.Column('honour_holidays', sa.Boolean(), nullable=False),
     sa.Column('paused_reason', sa.String(length=300), nullable=True),
+    sa.Column('paused_at', queue_app.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('min_notice_min', sa.Integer(), nullable=False),
     sa.Column('horizon_days', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id'),

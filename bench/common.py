@@ -1,0 +1,37 @@
+"""Shared by the benchmarks: a fresh migrated and seeded database, and percentile tables."""
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fresh_database(prefix: str = "bench") -> str:
+    """A new SQLite database in a temp dir (or DATABASE_URL when given), migrated and seeded with the demo."""
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp(prefix=prefix)}/bench.sqlite3"
+    env = {**os.environ, "DATABASE_URL": url}
+    for args in (["db", "upgrade"], ["seed", "--demo"]):
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+    return url
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def print_table(headers: list[str], rows: list[list]) -> None:
+    cells = [[str(h) for h in headers]] + [[f"{c:.2f}" if isinstance(c, float) else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    for n, r in enumerate(cells):
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+        if n == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
+def mean(values):
+    return statistics.fmean(values) if values else float("nan")
