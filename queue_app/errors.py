@@ -3,6 +3,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -52,6 +53,10 @@ def register(app):
     @app.errorhandler(ApiError)
     def on_api_error(err: ApiError):
         return error_response(err.status, err.code, err.message)
+
+    @app.errorhandler(CSRFError)
+    def on_csrf_error(_err: CSRFError):
+        return error_response(400, "csrf_failed", _("Сторінка застаріла або форму надіслано не з неї. Оновіть сторінку й спробуйте ще раз."))
 
     @app.errorhandler(HTTPException)
     def on_http_error(err: HTTPException):
