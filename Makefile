@@ -45,7 +45,7 @@ run: seed
 	@echo "  API ................... http://$(HOST):$(PORT)/api/v1/openapi.json"
 	@echo "  log in as 'admin' with the password printed above on first run"
 	@echo
-	$(VENV)/bin/gunicorn -k gevent -w 1 -b $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(VENV)/bin/gunicorn -k gevent -w 1 -b $(HOST):$(PORT) --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' wsgi:app
 
 test: install-dev translations
 	$(PY) -m pytest -q $(PYTEST_ARGS)

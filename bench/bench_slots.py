@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 os.environ.setdefault("QUEUE_FAKE_NOW", "2026-11-23T08:00:00+02:00")
 
-from bench.common import fresh_database, percentile, print_table  # noqa: E402
+from bench.common import fresh_database, percentile, print_table, result  # noqa: E402
 
 
 def main():
@@ -52,6 +52,7 @@ def main():
     p50, p99 = percentile(timings, 50), percentile(timings, 99)
     print_table(["figure", "queries", "p50 ms", "p99 ms", "target", "result"],
                 [["slots query (main, a month)", len(timings), p50, p99, "p99 <= 50 ms", "PASS" if p99 <= 50 else "FAIL"]])
+    result("slots query, main office, a month (p50/p99)", "p99 <= 50 ms", f"{p50:.1f} / {p99:.1f} ms", p99 <= 50)
 
 
 if __name__ == "__main__":

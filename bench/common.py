@@ -35,3 +35,8 @@ def print_table(headers: list[str], rows: list[list]) -> None:
 
 def mean(values):
     return statistics.fmean(values) if values else float("nan")
+
+
+def result(figure: str, target: str, measured: str, ok: bool) -> None:
+    """One machine-readable line per figure; `python -m bench` gathers them into the summary table."""
+    print(f"RESULT|{figure}|{target}|{measured}|{'PASS' if ok else 'FAIL'}", flush=True)
