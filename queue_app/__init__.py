@@ -53,6 +53,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
                       message_queue=app.config["REDIS_URL"], cors_allowed_origins=[])
 
     from . import errors, models, realtime  # noqa: F401  (tables and Socket.IO handlers register on import)
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .booking_pages import bp as booking_bp
     from .cli import register_cli
@@ -61,7 +62,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from .views import bp as views_bp
 
     errors.register(app)
-    for blueprint in (views_bp, api_bp, auth_bp, operator_bp, booking_bp):
+    for blueprint in (views_bp, api_bp, auth_bp, operator_bp, booking_bp, admin_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     from display import bp as display_bp, ticket_bp  # hall board, window display, /t/<id>

@@ -13,6 +13,7 @@ NO_SHOW_WINDOW_DAYS may not book online for NO_SHOW_BLOCK_DAYS after the last on
 forgive or block a phone); optionally the phone is confirmed by an SMS code (BOOKING_VERIFY_PHONE).
 """
 import hashlib
+import os
 import re
 import secrets
 from datetime import date, datetime, time, timedelta
@@ -50,7 +51,15 @@ DEFAULTS = {
 
 
 def setting(name: str):
-    return current_app.config.get(name, DEFAULTS[name])
+    """App config first, then the environment variable of the same name, then the default above."""
+    if name in current_app.config:
+        return current_app.config[name]
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return DEFAULTS[name]
+    if isinstance(DEFAULTS[name], bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return int(raw)
 
 
 def offered(office: Office, service: Service) -> OfficeService:
@@ -69,7 +78,7 @@ def _expired_hold_ids(office_id: int, d: date, now: datetime) -> set[int]:
 def live_bookings(office: Office, d: date, now: datetime | None = None) -> list[BookingInterval]:
     """The bookings that count in admission: day_bookings without holds past their expiry."""
     expired = _expired_hold_ids(office.id, d, now or clock.now())
-    return [b for b in day_bookings(office, d) if b.id not in expired]
+    return [b for b in day_bookings(office, d) if b.booking_id not in expired]
 
 
 def available_slots(office: Office, service: Service, d: date, now: datetime | None = None):

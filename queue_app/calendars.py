@@ -5,6 +5,7 @@ from sqlalchemy import or_, select
 
 from scheduling import DayOverride, OfficeCalendar, Regime, days_between
 
+from .cache import cached
 from .extensions import db
 from .models import Closure, Office
 
@@ -24,7 +25,9 @@ def office_calendar(office: Office, d_from: date, d_to: date) -> OfficeCalendar:
 
 
 def office_days(office: Office, d_from: date, d_to: date):
-    return days_between(office_calendar(office, d_from, d_to), d_from, d_to)
+    """The office's days from d_from to d_to (immutable `scheduling.Day`s), cached for a minute."""
+    return cached("office_days", (office.id, d_from, d_to), 60.0,
+                  lambda: days_between(office_calendar(office, d_from, d_to), d_from, d_to))
 
 
 def hhmm(intervals) -> list[list[str]]:

@@ -113,3 +113,4 @@ def register_cli(app):
     for command in (user_cli, schedule_command, seed_command, bootstrap_command, plan_command):
         app.cli.add_command(command)
     from .jobs import register_jobs_cli; register_jobs_cli(app)  # noqa: E702  jobs run, outbox send (issue 6)
+    from .retention import register_retention_cli; register_retention_cli(app)  # noqa: E702  retention run (issue 7)

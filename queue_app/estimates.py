@@ -5,6 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from . import clock
+from .cache import cached
 from .extensions import db
 from .models import Office, Service, Ticket, Window, window_services
 from .policy import call_order
@@ -15,6 +16,10 @@ SAMPLE = 50  # the last this many services of a kind give its live mean
 
 def service_minutes(office: Office, service: Service) -> float:
     """Mean minutes of the last services of this kind at this office; the card's duration before any."""
+    return cached("service_minutes", (office.id, service.id), 30.0, lambda: _service_minutes(office, service))
+
+
+def _service_minutes(office: Office, service: Service) -> float:
     since = clock.now() - RECENT
     rows = db.session.execute(
         select(Ticket.started_at, Ticket.finished_at)
@@ -28,6 +33,10 @@ def service_minutes(office: Office, service: Service) -> float:
 
 def windows_open(office: Office, service: Service) -> int:
     """Windows that serve the service now: staffed and not paused; all active ones if nobody has signed in."""
+    return cached("windows_open", (office.id, service.id), 30.0, lambda: _windows_open(office, service))
+
+
+def _windows_open(office: Office, service: Service) -> int:
     base = (select(func.count(Window.id)).join(window_services, window_services.c.window_id == Window.id)
             .where(Window.office_id == office.id, Window.active, window_services.c.service_id == service.id))
     staffed = db.session.scalar(base.where(Window.staff_id.is_not(None), Window.paused_reason.is_(None)))
@@ -51,11 +60,14 @@ def position(ticket: Ticket) -> int:
     if ticket.status != "waiting":
         return 0
     from .tickets import waiting_of  # the queue reads positions; positions read the queue
-    order = call_order(clock.now(), waiting_of(ticket.office, ticket.day), frozenset({ticket.service.code}))
+    services = frozenset({ticket.service.code})
+    order = call_order(clock.now(), waiting_of(ticket.office, ticket.day, services), services)
     return next((i + 1 for i, t in enumerate(order) if t.id == ticket.id), len(order) + 1)
 
 
 def ticket_estimate(ticket: Ticket) -> tuple[int, int]:
-    """(position, estimated wait in minutes) of a ticket."""
+    """(position, estimated wait in minutes) of a ticket; a ticket just issued carries its own."""
+    if getattr(ticket, "estimate", None) is not None:
+        return ticket.estimate
     pos = position(ticket)
     return pos, (wait_minutes(ticket.office, ticket.service, pos - 1) if pos else 0)

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
@@ -90,7 +91,7 @@ def _address(office, with_cabinet: bool = True) -> str:
 
 def _short_address(office) -> str:
     """The street part only: «50101, м. Кривий Ріг, пл. Молодіжна, 1» → «пл. Молодіжна, 1»."""
-    parts = [p.strip() for p in office.address.split(",")]
+    parts = [p.strip() for p in re.sub(r"\s*\([^)]*\)", "", office.address).split(",")]
     while len(parts) > 2 and (parts[0].isdigit() or parts[0].startswith("м.")):
         parts.pop(0)
     return ", ".join(parts)

@@ -36,13 +36,11 @@ def _insert():
 
 
 def _next_seq(office: Office, day: date, letter: str) -> int:
-    """Bump the office/day/letter counter; the row lock makes concurrent issues take turns."""
-    db.session.execute(_insert()(TicketCounter).values(office_id=office.id, day=day, letter=letter, last=0)
-                       .on_conflict_do_nothing())
-    return db.session.execute(
-        update(TicketCounter).where(TicketCounter.office_id == office.id, TicketCounter.day == day,
-                                    TicketCounter.letter == letter)
-        .values(last=TicketCounter.last + 1).returning(TicketCounter.last)).scalar_one()
+    """Take the next number of the office/day/letter in one upsert; its row lock makes issues take turns."""
+    stmt = _insert()(TicketCounter).values(office_id=office.id, day=day, letter=letter, last=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["office_id", "day", "letter"],
+                                      set_={"last": TicketCounter.last + 1})
+    return db.session.execute(stmt.returning(TicketCounter.last)).scalar_one()
 
 
 def reception_now(office: Office, now: datetime):
@@ -70,7 +68,8 @@ def closed_message(office: Office, now: datetime) -> str:
              when=opening.strftime("%d.%m о %H:%M"))
 
 
-def _check_can_issue(office: Office, service: Service, now: datetime, walk_in: bool) -> None:
+def _check_can_issue(office: Office, service: Service, now: datetime, walk_in: bool) -> int:
+    """Raise why no ticket can be issued now; else return how many already wait for the service."""
     if office.paused_reason:
         raise ApiError(409, "office_paused", _("Видачу талонів призупинено: %(reason)s", reason=office.paused_reason))
     day, current = reception_now(office, now)
@@ -85,7 +84,8 @@ def _check_can_issue(office: Office, service: Service, now: datetime, walk_in: b
     last_call = closing - timedelta(minutes=service.duration_min)
     if terms.last_ticket_time:
         last_call = min(last_call, aware(day.date, datetime.strptime(terms.last_ticket_time, "%H:%M").time()))
-    if now + timedelta(minutes=estimates.wait_minutes(office, service)) > last_call:
+    ahead = estimates.waiting_count(office, service)
+    if now + timedelta(minutes=estimates.wait_minutes(office, service, ahead)) > last_call:
         raise ApiError(409, "too_late_today",
                        _("Сьогодні цю послугу вже не встигнуть надати. Приходьте, будь ласка, завтра."))
     if walk_in and terms.daily_cap is not None:
@@ -94,12 +94,13 @@ def _check_can_issue(office: Office, service: Service, now: datetime, walk_in: b
             Ticket.source == "walk_in"))
         if issued >= terms.daily_cap:
             raise ApiError(409, "daily_cap_reached", _("На сьогодні талони на цю послугу закінчилися."))
+    return ahead
 
 
 def issue_ticket(office: Office, service: Service, source: str = "walk_in", booking: Booking | None = None,
                  priority: str | None = None) -> Ticket:
     now = clock.now()
-    _check_can_issue(office, service, now, walk_in=booking is None)
+    ahead = _check_can_issue(office, service, now, walk_in=booking is None)
     letter = service.ticket_letter
     ticket = Ticket(office_id=office.id, service_id=service.id, day=now.date(), letter=letter,
                     seq=_next_seq(office, now.date(), letter), source=source, priority=priority,
@@ -108,6 +109,10 @@ def issue_ticket(office: Office, service: Service, source: str = "walk_in", book
     db.session.flush()
     log(ticket, "issued", source=source, priority=priority)
     db.session.commit()
+    if booking is None and priority is None:
+        # A new walk-in comes after everyone already waiting for the service (bookings not yet due
+        # aside): its estimate needs no second look at the queue.
+        ticket.estimate = (ahead + 1, estimates.wait_minutes(office, service, ahead))
     realtime.queue_changed(office)
     return ticket
 
@@ -151,12 +156,15 @@ def pickup_by_case(office: Office, code: str) -> Ticket:
     return ticket
 
 
-def waiting_of(office: Office, day: date) -> list[Waiting]:
-    rows = db.session.execute(
-        select(Ticket.id, Service.code, Ticket.arrived_at, Booking.day, Booking.start, Ticket.priority)
-        .join(Service, Service.id == Ticket.service_id)
-        .outerjoin(Booking, and_(Booking.id == Ticket.booking_id, Ticket.source == "booking"))
-        .where(Ticket.office_id == office.id, Ticket.day == day, Ticket.status == "waiting")).all()
+def waiting_of(office: Office, day: date, services: frozenset[str] | None = None) -> list[Waiting]:
+    """The waiting tickets of an office and day (of `services` only, when given) as the policy sees them."""
+    query = (select(Ticket.id, Service.code, Ticket.arrived_at, Booking.day, Booking.start, Ticket.priority)
+             .join(Service, Service.id == Ticket.service_id)
+             .outerjoin(Booking, and_(Booking.id == Ticket.booking_id, Ticket.source == "booking"))
+             .where(Ticket.office_id == office.id, Ticket.day == day, Ticket.status == "waiting"))
+    if services is not None:
+        query = query.where(Service.code.in_(services))
+    rows = db.session.execute(query).all()
     return [Waiting(r[0], r[1], r[2], aware(r[3], r[4]) if r[3] else None, r[5] is not None) for r in rows]
 
 
@@ -189,7 +197,7 @@ def call_next(window: Window, staff_id: int | None = None) -> Ticket | None:
     now = clock.now()
     _finish_current(window, staff_id)
     services = frozenset(s.code for s in window.services)
-    for candidate in call_order(now, waiting_of(window.office, now.date()), services):
+    for candidate in call_order(now, waiting_of(window.office, now.date(), services), services):
         if _claim(candidate.id, window, now):
             return _announce(db.session.get(Ticket, candidate.id), staff_id)
     db.session.commit()

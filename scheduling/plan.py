@@ -15,7 +15,8 @@ from .demand import default_demand
 from .grid import CELL, DayGrid, Plan, make_grid, served
 from .intervals import merge, minutes, times
 from .plan_greedy import greedy_day
-from .plan_model import solve_day
+from .plan_search import solve_day
+from .shifts import is_shift
 
 __all__ = ["Operator", "WindowSpec", "Assignment", "PlanRequest", "PlanResult", "solve_plan", "default_demand"]
 
@@ -130,6 +131,14 @@ def _cells_of(plan: PlanResult, d: date, grid: DayGrid) -> Plan:
     return dict(at)
 
 
+def _still_valid(at: Plan, grid: DayGrid, staff: list, windows: list[WindowSpec]) -> Plan:
+    """The operators of `at` whose day still obeys today's rules, budgets, windows and skills."""
+    services = {w.id: w.services for w in windows}
+    return {op.id: at[op.id] for op, budget, _ in staff if op.id in at
+            and is_shift(grid, tuple(sorted(at[op.id])), budget)
+            and all(op.skills & services.get(w, frozenset()) for w in at[op.id].values())}
+
+
 def _runs(cells: list[int]) -> list[tuple[int, int]]:
     """Consecutive cell numbers as [first, last + 1) runs."""
     out = []
@@ -169,7 +178,8 @@ def solve_plan(req: PlanRequest) -> PlanResult:
         staff = [s for s in staff if s[1] > 0]
         greedy = greedy_day(grid, req.windows, staff)
         previous = _cells_of(req.previous, day.date, grid) if req.previous else None
-        at, status = solve_day(grid, req.windows, staff, previous, previous or greedy, per_day, req.seed)
+        start = _still_valid(previous, grid, staff, req.windows) if previous else greedy
+        at, status = solve_day(grid, req.windows, staff, previous, start or greedy, per_day, req.seed)
         if status not in ("OPTIMAL", "FEASIBLE"):
             at, status, out.greedy_fallback = greedy, "GREEDY", True
         _record(out, day.date, grid, at, served(grid, at, offers))

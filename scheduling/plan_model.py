@@ -1,27 +1,39 @@
-"""The CP-SAT model of one office day on 30-minute cells.
+"""The CP-SAT model of (part of) one office day on 30-minute cells.
 
-Each operator picks at most one shift from a menu of rule-abiding shifts (see `shifts`), which
-keeps the labour rules out of the model and its linear relaxation tight; x[o, w, c] then seats
-working operators at windows: one window per operator and one operator per window at a time, and
-only at windows offering one of the operator's skills. Soft goals, lexicographic through weights
-(each tier outweighs all that the tiers below it can add up to):
+Each operator takes at most one shift from a menu of rule-abiding shifts (see `shifts`), so the
+labour rules never enter the model; x[o, w, c] seats a working operator at a window: one window
+per operator and one operator per window at a time, only at windows offering one of the
+operator's skills. Soft goals, lexicographic through weights (each tier outweighs everything the
+tiers below it can add up to):
   0. every reception cell has someone at a window (so a "no break" office staggers its breaks),
-  1. minutes of demand left unmet (what a staffed window serves is its services the operator has),
-  2. workload balance: the spread of the operators' period load,
-  3. stability: cells that differ from the previous plan,
+  1. minutes of demand met (a staffed window serves its services the operator has skills for),
+  2. workload balance: the spread of the operators' load over the period so far,
+  3. stability: seat-cells that differ from the previous plan,
   4. windows used per operator (fewer moves between windows).
+A part is some windows and operators of the day, the rest of the plan fixed around it.
 """
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from .grid import CELL, DayGrid, Plan
+from .grid import CELL, DayGrid, Plan, flows
 from .shifts import is_shift, longest_shifts
 
 
-def _menus(grid: DayGrid, staff: list, plans: list[Plan]) -> dict[int, list[tuple[int, ...]]]:
-    """Candidate shifts per operator: the longest ones, plus the operator's shift in `plans` if valid."""
-    by_budget = {}
+@dataclass
+class Context:
+    """What the rest of the day's plan fixes around a part (the demand it leaves is in the grid)."""
+
+    blocked: set[tuple[int, int]] = field(default_factory=set)  # (window, cell) taken by a fixed operator
+    staffed: set[int] = field(default_factory=set)  # cells where a fixed operator works
+    loads: list[int] = field(default_factory=list)  # the fixed operators' loads, for the balance
+
+
+def _menus(grid: DayGrid, staff: list, plans: tuple[Plan, ...]) -> dict[int, list[tuple[int, ...]]]:
+    """Candidate shifts per operator: the longest ones, plus the operator's shift in `plans` when
+    valid (so the hint and the previous plan can be reproduced exactly)."""
+    by_budget: dict[int, set] = {}
     out = {}
     for op, budget, _ in staff:
         if budget not in by_budget:
@@ -31,19 +43,23 @@ def _menus(grid: DayGrid, staff: list, plans: list[Plan]) -> dict[int, list[tupl
     return out
 
 
-def solve_day(grid: DayGrid, windows: list, staff: list, previous: Plan | None, hint: Plan,
-              time_limit_s: float, seed: int) -> tuple[Plan, str]:
-    """`staff`: (Operator, budget cells, load cells so far). Returns the plan and the CP-SAT status."""
+def solve_part(grid: DayGrid, windows: list, staff: list, ctx: Context, previous: Plan | None, hint: Plan,
+               det_limit: float, wall_limit: float, seed: int, exact: bool) -> tuple[Plan, str, float]:
+    """`staff`: (Operator, budget cells, load cells so far); `hint`: a feasible plan of this part;
+    `exact`: the part is the whole day, worth proving optimal.
+
+    Returns the part's plan, the CP-SAT status name and the deterministic time spent."""
     m = cp_model.CpModel()
     cells = range(grid.n)
-    on_shift = defaultdict(list)  # (operator, cell) -> shift literals that work it
+
+    on_shift = defaultdict(list)  # (operator, cell) -> literals of the shifts that work it
     loads = []
-    menus = _menus(grid, staff, [hint, previous or {}])
+    menus = _menus(grid, staff, (hint, previous or {}))
     for op, _, load in staff:
         hinted = tuple(sorted(hint.get(op.id, {})))
         choice = []
-        for shift in menus[op.id]:
-            v = m.new_bool_var(f"s{op.id}_{shift[0]}_{len(choice)}")
+        for k, shift in enumerate(menus[op.id]):
+            v = m.new_bool_var(f"s{op.id}_{k}")
             m.add_hint(v, shift == hinted)
             choice.append((v, len(shift)))
             for c in shift:
@@ -52,18 +68,17 @@ def solve_day(grid: DayGrid, windows: list, staff: list, previous: Plan | None, 
         loads.append(load + sum(n * v for v, n in choice))
 
     x = {}
+    by_op, by_win, by_cell = defaultdict(list), defaultdict(list), defaultdict(list)
     for op, _, _ in staff:
         for w in windows:
             if op.skills & w.services:
                 for c in cells:
-                    if on_shift[op.id, c]:
-                        x[op.id, w.id, c] = m.new_bool_var(f"x{op.id}_{w.id}_{c}")
-                        m.add_hint(x[op.id, w.id, c], hint.get(op.id, {}).get(c) == w.id)
-    by_op, by_win, by_cell = defaultdict(list), defaultdict(list), defaultdict(list)
-    for (o, w, c), v in x.items():
-        by_op[o, c].append(v)
-        by_win[w, c].append(v)
-        by_cell[c].append(v)
+                    if on_shift[op.id, c] and (w.id, c) not in ctx.blocked:
+                        x[op.id, w.id, c] = v = m.new_bool_var(f"x{op.id}_{w.id}_{c}")
+                        m.add_hint(v, hint.get(op.id, {}).get(c) == w.id)
+                        by_op[op.id, c].append(v)
+                        by_win[w.id, c].append(v)
+                        by_cell[c].append(v)
     for (o, c), seats in by_op.items():
         m.add(sum(seats) <= sum(on_shift[o, c]))
     for seats in by_win.values():
@@ -80,63 +95,62 @@ def solve_day(grid: DayGrid, windows: list, staff: list, previous: Plan | None, 
 
     unstaffed = []
     for c in cells:
-        if grid.reception[c]:
+        if grid.reception[c] and c not in ctx.staffed:
             lit = m.new_bool_var(f"cov{c}")
             m.add(lit <= sum(by_cell[c]))
-            m.add_hint(lit, any(hint.get(o, {}).get(c) is not None for o in hint))
+            m.add_hint(lit, any(c in at for at in hint.values()))
             unstaffed.append(1 - lit)
 
+    skills = {op.id: op.skills for op, _, _ in staff}
+    met = flows(grid, hint, {(o, w.id): skills[o] & w.services for o in skills for w in windows})
     served = defaultdict(list)  # (service, cell) -> minutes served at each window
-    skilled = {op.id: op.skills for op, _, _ in staff}
-    from .grid import flows
-    offers = {(op.id, w.id): op.skills & w.services for op, _, _ in staff for w in windows}
-    zhint = flows(grid, hint, offers)
-    for (w_id, c), seats in by_win.items():
-        w = next(w for w in windows if w.id == w_id)
-        parts = []
-        for s in sorted(w.services):
-            want = grid.demand.get(s, [0] * grid.n)[c]
-            able = [x[o, w_id, c] for o in skilled if s in skilled[o] and (o, w_id, c) in x]
-            if want and able:
-                v = m.new_int_var(0, min(CELL, want), f"z{w_id}_{s}_{c}")
-                m.add_hint(v, zhint.get((w_id, s, c), 0))
-                m.add(v <= CELL * sum(able))
-                parts.append(v)
-                served[s, c].append(v)
-        if len(parts) > 1:
-            m.add(sum(parts) <= CELL * sum(seats))
+    for w in windows:
+        for c in cells:
+            parts = []
+            for s in sorted(w.services):
+                want = grid.demand.get(s, [0] * grid.n)[c]
+                able = [x[o, w.id, c] for o in skills if s in skills[o] and (o, w.id, c) in x]
+                if want and able:
+                    v = m.new_int_var(0, min(CELL, want), f"z{w.id}_{s}_{c}")
+                    m.add(v <= CELL * sum(able))
+                    m.add_hint(v, met.get((w.id, s, c), 0))
+                    parts.append(v)
+                    served[s, c].append(v)
+            if len(parts) > 1:
+                m.add(sum(parts) <= CELL * sum(by_win[w.id, c]))
     for (s, c), parts in served.items():
         m.add(sum(parts) <= grid.demand[s][c])
 
-    spread = 0
-    top = max((load for _, _, load in staff), default=0) + grid.n
-    if loads:
-        hi, lo = m.new_int_var(0, top, "hi"), m.new_int_var(0, top, "lo")
-        for load in loads:
-            m.add(hi >= load)
-            m.add(lo <= load)
-        spread = hi - lo
+    top = max([load for _, _, load in staff] + ctx.loads, default=0) + grid.n
+    hi, lo = m.new_int_var(0, top, "hi"), m.new_int_var(0, top, "lo")
+    for load in loads + ctx.loads:
+        m.add(hi >= load)
+        m.add(lo <= load)
+    if not loads + ctx.loads:
+        m.add(hi == lo)
 
     w4 = 1
     w3 = w4 * (len(used) + 1)
     w2 = w3 * (len(x) + 1)
     w1 = w2 * (top + 1)
     w0 = w1 * (sum(sum(v) for v in grid.demand.values()) + 1)
-    m.minimize(w0 * sum(unstaffed) - w1 * sum(v for parts in served.values() for v in parts) + w2 * spread
-               + w3 * sum(moved) + w4 * sum(used.values()))
+    m.minimize(w0 * sum(unstaffed) - w1 * sum(v for parts in served.values() for v in parts)
+               + w2 * (hi - lo) + w3 * sum(moved) + w4 * sum(used.values()))
 
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
-    solver.parameters.max_deterministic_time = time_limit_s  # binds first on a normal machine: same input, same plan
+    solver.parameters.max_deterministic_time = det_limit  # what normally stops it: repeatable
+    solver.parameters.max_time_in_seconds = wall_limit  # a guard for a slow or busy machine
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.interleave_search = False
-    solver.parameters.linearization_level = 0
+    # The LP relaxation proves a small office's day optimal fast, but on a part of a big office it
+    # only slows the search down: no LP there.
+    solver.parameters.linearization_level = 1 if exact else 0
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return {}, solver.status_name(status)
+        return {}, solver.status_name(status), solver.deterministic_time
     at: Plan = defaultdict(dict)
     for (o, w, c), v in x.items():
         if solver.boolean_value(v):
             at[o][c] = w
-    return dict(at), solver.status_name(status)
+    return dict(at), solver.status_name(status), solver.deterministic_time

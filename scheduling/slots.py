@@ -6,6 +6,8 @@ whole slot, less the share kept for walk-ins; its free places are only those adm
 """
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
+from fractions import Fraction
+from math import floor
 
 from .admission import BookingInterval, WindowAvailability, admit
 from .calendar import KYIV, Day, aware
@@ -24,14 +26,15 @@ def walk_in_reserve(capacities: list[int], share: float) -> list[int]:
     """Places kept for walk-ins per slot: the share rounded cumulatively over the day.
 
     Rounding each slot alone would turn one window at share 0.5 into all or nothing; carrying the
-    remainder keeps every other slot instead. Integer thousandths keep 0.1 + 0.2 from drifting.
+    remainder keeps every other slot instead. The share is read as an exact fraction (0.1 or 1/3
+    as given, not as binary floats), so the running sum does not drift.
     """
-    milli = round(min(max(share, 0.0), 1.0) * 1000)
-    out, acc = [], 0
+    frac = Fraction(min(max(share, 0.0), 1.0)).limit_denominator(1000)
+    out, acc = [], Fraction(0)
     for cap in capacities:
-        before = acc // 1000
-        acc += cap * milli
-        out.append(acc // 1000 - before)
+        before = floor(acc)
+        acc += cap * frac
+        out.append(floor(acc) - before)
     return out
 
 

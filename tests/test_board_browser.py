@@ -1,44 +1,46 @@
 """End to end in a real browser: the hall board, a window display and a ticket page follow calls made
 through the API of a real server (gunicorn + gevent, the production setup).
 
-Debian's Chromium (/usr/bin/chromium) is launched by pytest-playwright; no browser is downloaded.
+Debian's Chromium (/usr/bin/chromium) is launched through pytest-playwright's `playwright` fixture; no
+browser is downloaded.
 Set SKIP_BROWSER=1 to skip. SAVE_SCREENSHOTS=1 writes docs/screenshots/board-{landscape,portrait}.png.
 
-The server's clock is moved (as the unit tests move queue_app.clock) to a reception hour of the main
-office, so tickets can be issued whatever the time of day the suite runs.
+The server's clock starts at a reception hour of the main office (QUEUE_FAKE_NOW, see queue_app/clock.py),
+so tickets can be issued whatever the time of day the suite runs.
 """
 import os
 import socket
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+FAKE_NOW = "2026-11-24T11:00:00+02:00"  # a Tuesday, 11:00 in Kryvyi Rih: the main office takes walk-ins
 
 pytestmark = pytest.mark.skipif(os.environ.get("SKIP_BROWSER") == "1", reason="SKIP_BROWSER=1")
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    # Debian's Chromium, never a downloaded one; autoplay allowed as on the kiosk devices.
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": [
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--autoplay-policy=no-user-gesture-required"]}
+LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run",
+               "--autoplay-policy=no-user-gesture-required"]
 
 
-@pytest.fixture(scope="session")
-def browser_name():
-    return "chromium"
+@pytest.fixture(scope="module")
+def kiosk_browser(playwright):
+    """Debian's Chromium, never a downloaded one, with autoplay allowed as on the kiosk devices.
+
+    A browser of this module's own: pytest-playwright's session-wide `browser` may already have been
+    launched by another module without the autoplay flag."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    yield browser
+    browser.close()
 
 
 def _free_port() -> int:
@@ -47,61 +49,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _reception_moment(app) -> str:
-    """A moment (ISO) 20 minutes into a walk-in reception period of the main office, after now."""
-    from scheduling import aware
-
-    from queue_app import clock
-    from queue_app.calendars import office_days
-    from queue_app.extensions import db
-    from queue_app.models import Office
-    office = db.session.scalar(select(Office).where(Office.code == "main"))
-    now = clock.now()
-    for day in office_days(office, now.date(), now.date() + timedelta(days=21)):
-        if getattr(day, "appointment_only", False):
-            continue
-        for start, _end in day.reception:
-            moment = aware(day.date, start) + timedelta(minutes=20)
-            if moment > now:
-                return moment.isoformat()
-    pytest.fail("the main office has no reception in the next three weeks")
-
-
-GUNICORN_CONF = '''
-import datetime
-
-TARGET = datetime.datetime.fromisoformat({target!r})
-
-
-def post_worker_init(worker):
-    # Move the server's clock (queue_app.clock, what every module asks) into reception hours; it keeps ticking.
-    from queue_app import clock
-    real_now = clock.now
-    offset = TARGET - real_now()
-    clock.now = lambda: real_now() + offset
-'''
-
-
 def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture
-def server(app, database_url, tmp_path):
-    """A real server on a free port, on this test's own database, with operator op1 of the main office."""
-    from queue_app.extensions import db
-    target = _reception_moment(app)
-    db.session.remove()
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
-    made = _run([str(VENV_BIN / "flask"), "--app", "wsgi", "user", "create", "op1", "--password", "secret-pass",
-                 "--role", "operator", "--office", "main"], env)
-    assert made.returncode == 0, made.stderr + made.stdout
-    conf = tmp_path / "gunicorn_conf.py"
-    conf.write_text(GUNICORN_CONF.format(target=target))
+def server(database_url, tmp_path):
+    """A real server on a free port, on this test's own database, with operator op1 and manager boss1 of
+    the main office."""
+    env = {**os.environ, "DATABASE_URL": database_url, "QUEUE_FAKE_NOW": FAKE_NOW, "PYTHONUNBUFFERED": "1"}
+    for username, role in (("op1", "operator"), ("boss1", "manager")):
+        made = _run([str(VENV_BIN / "flask"), "--app", "wsgi", "user", "create", username, "--password",
+                     "secret-pass", "--role", role, "--office", "main"], env)
+        assert made.returncode == 0, made.stderr + made.stdout
     port = _free_port()
     log = open(tmp_path / "server.log", "w+")
     proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}",
-                             "-c", str(conf), "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                             "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 40
@@ -139,11 +103,17 @@ class Api:
     def issue(self, service: str = "pickup") -> requests.Response:
         return self.http.post(f"{self.base}/api/v1/offices/main/tickets", json={"service": service}, timeout=10)
 
-    def login(self) -> None:
-        r = self.http.post(f"{self.base}/api/v1/auth/token", json={"username": "op1", "password": "secret-pass"},
+    def login(self, username: str = "op1") -> str:
+        r = self.http.post(f"{self.base}/api/v1/auth/token", json={"username": username, "password": "secret-pass"},
                            timeout=10)
         assert r.status_code == 200, r.text
         self.token = r.json()["token"]
+        return self.token
+
+    def office_pause(self, action: str, token: str, reason: str | None = None) -> None:
+        r = self.http.post(f"{self.base}/api/v1/offices/main/{action}", json={"reason": reason} if reason else {},
+                           headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert r.status_code == 200, (r.status_code, r.text)
 
     def windows_for(self, service: str) -> list[dict]:
         r = self.http.get(f"{self.base}/api/v1/offices/main/windows", timeout=10)
@@ -155,6 +125,16 @@ class Api:
                            headers={"Authorization": f"Bearer {self.token}"}, timeout=10)
         assert r.status_code == 200, (r.status_code, r.text)
         return r.json()["ticket"]
+
+
+DENY_AUTOPLAY = """
+window.__denyAudio = true;
+const realPlay = HTMLMediaElement.prototype.play;
+HTMLMediaElement.prototype.play = function () {
+  if (window.__denyAudio) return Promise.reject(new DOMException("autoplay denied", "NotAllowedError"));
+  return realPlay.call(this);
+};
+"""
 
 
 def _issue_or_skip(api: Api) -> dict:
@@ -169,7 +149,8 @@ def _played(page, number: str):
     return page.evaluate("n => window.boardAudio.played.filter(e => e.number === n)", number)
 
 
-def test_board_shows_and_announces_calls(server, browser, tmp_path):
+def test_board_shows_and_announces_calls(server, kiosk_browser, tmp_path):
+    browser = kiosk_browser
     api = Api(server)
     errors: list[str] = []
 
@@ -197,11 +178,14 @@ def test_board_shows_and_announces_calls(server, browser, tmp_path):
     display.wait_for_function("window.windowState && window.windowState.connected", timeout=15000)
     assert display.locator("#window-idle").is_visible()
 
-    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="uk-UA")
     phone.on("pageerror", lambda e: errors.append(f"ticket: {e}"))
     phone.goto(f"{server}/t/{first['id']}")
     assert phone.locator("#t-number").inner_text() == first["number"]
     phone.wait_for_function("document.getElementById('t-status').textContent.includes('Очікуєте')", timeout=10000)
+    phone.wait_for_function("!document.getElementById('t-position').hidden", timeout=10000)
+    assert phone.locator("#t-position").inner_text() == "Ви наступні"
+    phone.screenshot(path=str(tmp_path / "ticket-waiting.png"))
 
     # --- the first call: window A -----------------------------------------------------------
     called = api.call_next(win_a["id"])
@@ -233,6 +217,15 @@ def test_board_shows_and_announces_calls(server, browser, tmp_path):
     phone.wait_for_function("() => !document.getElementById('t-call').hidden", timeout=25000)
     assert phone.locator("#t-call-window").inner_text() == str(win_a["number"])
     assert "Вас запрошено" in phone.locator("#t-status").inner_text()
+    phone.screenshot(path=str(tmp_path / "ticket-called.png"))
+
+    # A second board whose browser refuses autoplay (as a desktop browser would, without a click).
+    muted = browser.new_page(viewport={"width": 1280, "height": 720})
+    muted.on("pageerror", lambda e: errors.append(f"muted board: {e}"))
+    muted.add_init_script(DENY_AUTOPLAY)
+    muted.goto(f"{server}/display/main")
+    muted.wait_for_function("window.boardState.connected && window.boardState.stateCount > 0", timeout=15000)
+    assert muted.locator("#board-sound").is_hidden()
 
     # --- two calls in quick succession: announcements queue up, never overlap ------------------
     second, third = _issue_or_skip(api), _issue_or_skip(api)
@@ -250,10 +243,29 @@ def test_board_shows_and_announces_calls(server, browser, tmp_path):
         assert earlier[3] <= later[2], done  # the next starts only after the previous finished
     assert board.evaluate("window.boardAudio.queue.length") == 0
 
+    print("clip problems:", board.evaluate("window.boardAudio.played.map(e => e.errors || [])"))
+
+    # The muted board shows the calls, offers «Увімкнути звук», and speaks once it is clicked.
+    muted.wait_for_function("n => document.getElementById('current-number').textContent === n",
+                            arg=third["number"], timeout=10000)
+    muted.locator("#board-sound").wait_for(state="visible", timeout=10000)
+    assert muted.locator("#board-sound").inner_text() == "Увімкнути звук"
+    assert muted.evaluate("window.boardAudio.played.length") == 0
+    assert muted.evaluate("window.boardAudio.queue.map(e => e.number)") == [second["number"], third["number"]]
+    muted.evaluate("window.__denyAudio = false")
+    muted.locator("#board-sound").click()
+    assert muted.locator("#board-sound").is_hidden()
+    muted.wait_for_function("n => window.boardAudio.played.some(e => e.number === n && e.status === 'done')",
+                            arg=third["number"], timeout=40000)
+    assert muted.evaluate("window.boardAudio.played.map(e => e.number)") == [second["number"], third["number"]]
+    muted.close()
+
     # The window display of B shows the second ticket.
     display.wait_for_function("n => document.getElementById('window-number').textContent === n",
                               arg=second["number"], timeout=10000)
     assert display.locator("#window-idle").is_hidden()
+    display.wait_for_timeout(5600)
+    display.screenshot(path=str(tmp_path / "window-display.png"))
 
     # --- a reconnect resyncs from `state` -------------------------------------------------------
     board.evaluate("window.boardState.socket.disconnect()")
@@ -283,6 +295,18 @@ def test_board_shows_and_announces_calls(server, browser, tmp_path):
     board.set_viewport_size({"width": 1920, "height": 1080})
     _assert_fits(board)
     assert last >= 3
+
+    # --- an office-wide pause (air-raid alert): a full-screen notice until `resumed` -------------
+    boss = Api(server).login("boss1")
+    assert board.locator("#board-paused").is_hidden()
+    api.office_pause("pause", boss, "Повітряна тривога")
+    board.wait_for_function("!document.getElementById('board-paused').hidden", timeout=10000)
+    assert board.locator("#board-paused-reason").inner_text() == "Повітряна тривога"
+    assert "Прийом тимчасово призупинено" in board.locator("#board-paused").inner_text()
+    display.wait_for_function("!document.getElementById('board-paused').hidden", timeout=10000)
+    api.office_pause("resume", boss)
+    board.wait_for_function("document.getElementById('board-paused').hidden", timeout=10000)
+    display.wait_for_function("document.getElementById('board-paused').hidden", timeout=10000)
 
     assert not errors, errors
     for p in (board, display, phone):

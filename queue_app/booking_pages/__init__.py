@@ -13,6 +13,7 @@ the «documents ready» link, and the managers' QR posters and no-show list.
 """
 import calendar
 import io
+import re
 from datetime import date, datetime, time, timedelta, timezone
 
 import segno
@@ -352,7 +353,7 @@ def _ics_fold(line: str) -> str:
     if len(raw) <= 75:
         return line
     parts, current = [], b""
-    for ch in line:
+    for ch in re.findall(r"\\.|.", line):  # never split an escape such as "\,"
         b = ch.encode("utf-8")
         if len(current) + len(b) > (75 if not parts else 74):
             parts.append(current.decode("utf-8"))

@@ -1,4 +1,5 @@
 """The data model of the domain; import models from here."""
+from .admin import AuditLog, RetentionPolicy
 from .office import (Closure, Office, OfficeService, PriorityCategory, Schedule, Service, ServiceCategory, Window,
                      window_services)
 from .queue import (ACTIVE_BOOKING, BOOKING_STATUSES, CASE_STATUSES, TICKET_STATUSES, Booking, Case, Event,
@@ -9,8 +10,8 @@ from .staff import ROLES, Staff, staff_skills
 from .types import UTCDateTime, utcnow
 
 __all__ = [
-    "ACTIVE_BOOKING", "BOOKING_STATUSES", "CASE_STATUSES", "OUTBOX_STATUSES", "Outbox", "PhoneRestriction",
-    "PhoneVerification", "ROLES", "TICKET_STATUSES", "Booking", "Case",
+    "ACTIVE_BOOKING", "AuditLog", "BOOKING_STATUSES", "CASE_STATUSES", "OUTBOX_STATUSES", "Outbox", "PhoneRestriction",
+    "PhoneVerification", "ROLES", "RetentionPolicy", "TICKET_STATUSES", "Booking", "Case",
     "Closure", "Event", "Office", "OfficeDay", "OfficeService", "PlanJob", "PriorityCategory", "Schedule", "Service", "ServiceCategory",
     "Staff", "StaffPlan", "Ticket", "TicketCounter", "UTCDateTime", "Window", "staff_skills", "utcnow",
     "window_services",

@@ -124,7 +124,13 @@ class Case(db.Model):
 class Event(db.Model):
     """Append-only log of everything that happens to a ticket or booking; statistics read it."""
 
-    __table_args__ = (Index("ix_event_office_ts", "office_id", "ts"),)
+    __table_args__ = (
+        Index("ix_event_office_ts", "office_id", "ts"),
+        # Reports (queue_app.reports): the tickets issued in a period, then all events of those tickets
+        # read from a covering index in ticket order, so the per-ticket aggregate needs no sort.
+        Index("ix_event_office_kind_ts", "office_id", "kind", "ts", "ticket_id"),
+        Index("ix_event_ticket_report", "ticket_id", "kind", "ts", "office_id", "service_id", "booking_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     ts: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

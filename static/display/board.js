@@ -167,6 +167,7 @@
           entry.status = "playing";
           entry.started_at = new Date().toISOString();
           boardAudio.played.push(entry);
+          if (boardAudio.played.length > 200) boardAudio.played.splice(0, boardAudio.played.length - 200);
         }
         if (result !== "ended") (entry.errors = entry.errors || []).push(url + ": " + result);
         i += 1;
@@ -240,9 +241,18 @@
     flashTimer = setTimeout(function () { els.current.classList.remove("fresh"); }, FLASH_MS);
   }
 
+  function remember(c) {
+    seen[keyOf(c)] = true;
+    if (Object.keys(seen).length > 500) {  // a board runs for weeks: forget what is no longer listed
+      seen = {};
+      calls.forEach(function (k) { seen[keyOf(k)] = true; });
+      seen[keyOf(c)] = true;
+    }
+  }
+
   function onCalled(call) {
     if (!call || (call.office && call.office !== OFFICE)) return;
-    seen[keyOf(call)] = true;
+    remember(call);
     calls = calls.filter(function (c) { return !sameTicket(c, call); });
     calls.unshift(call);
     calls.length = Math.min(calls.length, KEEP_CALLS);
@@ -262,8 +272,8 @@
       var t = Date.parse(c.called_at);
       return !seen[keyOf(c)] && isFinite(t) && Date.now() - t < RESYNC_ANNOUNCE_MS;
     }).reverse();
-    incoming.forEach(function (c) { seen[keyOf(c)] = true; });
     calls = incoming;
+    incoming.forEach(remember);
     render();
     if (missed.length) {
       flash();

@@ -53,7 +53,8 @@
     var waiting = s.status === "waiting";
     var pos = typeof s.position === "number" ? s.position : null;
     els.position.hidden = !(waiting && pos !== null);
-    if (waiting && pos !== null) els.position.textContent = aheadText(pos);
+    // `position` is the place in the queue: 1 = next to be called, so position − 1 people are ahead.
+    if (waiting && pos !== null) els.position.textContent = aheadText(Math.max(0, pos - 1));
     var w = s.estimated_wait_min;
     els.wait.hidden = !(waiting && typeof w === "number");
     if (waiting && typeof w === "number") els.wait.textContent = w < 1 ? T.wait_soon : fill(T.wait, Math.round(w));

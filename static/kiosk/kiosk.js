@@ -79,6 +79,8 @@
     if (state.offline === offline) return;
     state.offline = offline;
     $("k-offline").hidden = !offline;
+    if (!offline && state.offlineMessage && state.screen === "message") goStart();  // recovered alone
+    if (!offline) state.offlineMessage = false;
     body.classList.toggle("is-offline", offline);
     if (offline) setTimeout(refreshStatus, OFFLINE_RETRY_MS);
   }
@@ -268,6 +270,7 @@
       message(S.error_title, err.message || S.error_generic);
     }).catch(function () {
       setOffline(true);
+      state.offlineMessage = true;
       message(S.offline_title, S.offline_text);
     }).then(function () { state.busy = false; touch(); });
   }

@@ -1,0 +1,338 @@
+"""Board latency (issue 4): from the operator's call request to `called` at every connected board.
+
+Run: .venv/bin/python -m bench.bench_board   (from the repository root; about 3-4 minutes)
+     options: --sizes 10,200,2000 --calls 30 --interval 0.3 --procs 4 --client lean|sio
+              --worker-connections 4096 --only app|floor
+
+What it does
+  * a fresh SQLite database in a temp dir (or BENCH_DATABASE_URL), migrated, seeded with the demo,
+    plus an operator `bench-op` of the main office;
+  * the app served as in production, `gunicorn -k gevent -w 1 wsgi:app`, on a free loopback port with
+    QUEUE_FAKE_NOW in reception hours and the open-files limit raised;
+  * for each size, board clients (bench/board_clients.py, python-socketio AsyncClient, websocket only)
+    (lean wire-protocol clients by default, --client sio for python-socketio's AsyncClient)
+    spread over --procs processes connect to /board?office=main and wait for `state`; the driver then
+    makes 2 warm-up calls and --calls measured `POST /api/v1/windows/{id}/call-next` (round robin over
+    the windows serving pickup, tickets issued beforehand), one every --interval seconds, stamping
+    time.time() just before each request. Each client stamps time.time() when `called` arrives; the
+    stamps come back over a pipe. One sample per (call, client): arrival - request start. A client
+    that never got a call counts as missing;
+  * the same against the floor (bench/floor_server.py: Flask-SocketIO that only broadcasts the same
+    payload on `POST /call`), served by the same gunicorn command; both servers run throughout and
+    each size is measured on the app, then on the floor, so both see the same background load.
+
+gunicorn's gevent worker serves at most --worker-connections connections at once (default 1000) and
+every board holds one, so the benchmark passes --worker-connections to both servers (default 4096;
+0 keeps gunicorn's default, and then 2 000 boards cannot all connect).
+"""
+import argparse
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.board_clients import client_process, raise_nofile
+from bench.common import ROOT, fresh_database, percentile, print_table
+
+FAKE_NOW = "2026-11-24T11:00:00+02:00"
+OFFICE = "main"
+USER, PASSWORD = "bench-op", "bench-pass-1"
+WARMUP = 2
+GRACE_S = 3.0  # after the last call, for late events
+TARGET_P99_MS = 150.0
+TARGET_RATIO = 1.5
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn -k gevent -w 1 APP on a free loopback port; its log goes to a file."""
+
+    def __init__(self, app: str, env: dict, log: Path, worker_connections: int):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
+        self.log = open(log, "wb")
+        extra = ["--worker-connections", str(worker_connections)] if worker_connections else []
+        environ = {**os.environ, **env}
+        environ.pop("REDIS_URL", None)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{self.port}",
+             "--graceful-timeout", "2", *extra, app],
+            cwd=ROOT, env=environ, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=raise_nofile)
+        self._wait()
+
+    def _wait(self, timeout: float = 60.0) -> None:
+        import urllib.request
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not become healthy")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+class AppCaller:
+    """The operator: a bearer token, the pickup windows, tickets issued ahead, then call-next."""
+
+    def __init__(self, url: str):
+        import requests
+        self.url, self.http = url, requests.Session()
+        r = self.http.post(f"{url}/api/v1/auth/token", json={"username": USER, "password": PASSWORD}, timeout=10)
+        r.raise_for_status()
+        self.http.headers["Authorization"] = f"Bearer {r.json()['token']}"
+        r = self.http.get(f"{url}/api/v1/offices/{OFFICE}/windows", timeout=10)
+        r.raise_for_status()
+        rows = r.json()
+        rows = rows.get("windows", rows) if isinstance(rows, dict) else rows
+        self.windows = [w["id"] for w in rows if "pickup" in _service_codes(w)]
+        if not self.windows:
+            raise RuntimeError(f"no window serves pickup: {rows}")
+        self.turn = 0
+        self.payload: dict | None = None
+
+    def issue(self, count: int) -> None:
+        made = 0
+        while made < count:
+            r = self.http.post(f"{self.url}/api/v1/offices/{OFFICE}/tickets", json={"service": "pickup"}, timeout=10)
+            if r.status_code == 429:  # the kiosk's rate limit: wait it out
+                time.sleep(float(r.headers.get("Retry-After", "5")))
+                continue
+            if r.status_code != 201:
+                raise RuntimeError(f"issuing a ticket: {r.status_code} {r.text[:300]}")
+            made += 1
+
+    def call(self) -> int:
+        window = self.windows[self.turn % len(self.windows)]
+        self.turn += 1
+        r = self.http.post(f"{self.url}/api/v1/windows/{window}/call-next", timeout=30)
+        if r.status_code != 200:
+            raise RuntimeError(f"call-next: {r.status_code} {r.text[:300]}")
+        return r.json()["ticket"]["id"]
+
+
+def _service_codes(window: dict) -> set:
+    return {s if isinstance(s, str) else s.get("code") for s in window.get("services", [])}
+
+
+class FloorCaller:
+    def __init__(self, url: str, payload: dict | None):
+        import requests
+        self.url, self.http, self.payload = url, requests.Session(), payload
+
+    def issue(self, count: int) -> None:
+        pass
+
+    def call(self) -> int:
+        r = self.http.post(f"{self.url}/call?office={OFFICE}", json=self.payload, timeout=30)
+        r.raise_for_status()
+        return r.json()["ticket_id"]
+
+
+def run_size(server: Server, caller, clients: int, calls: int, interval: float, procs: int, client_kind: str) -> dict:
+    caller.issue(WARMUP + calls)
+    ctx = mp.get_context("spawn")
+    procs = max(1, min(procs, clients))
+    counts = [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
+    pipes, workers = [], []
+    t_connect = time.monotonic()
+    for n in counts:
+        mine, theirs = ctx.Pipe()
+        p = ctx.Process(target=client_process, args=(theirs, server.url, OFFICE, n, client_kind), daemon=True)
+        p.start()
+        theirs.close()
+        pipes.append(mine)
+        workers.append(p)
+    try:
+        connected, failed, errors = 0, 0, []
+        for conn in pipes:
+            if not conn.poll(180):
+                raise RuntimeError("client process never got ready")
+            kind, info = conn.recv()
+            if kind != "ready":
+                raise RuntimeError(f"client process: {info}")
+            connected += info["connected"]
+            failed += info["failed"]
+            errors += info["errors"]
+        connect_s = time.monotonic() - t_connect
+        if failed:
+            print(f"  {failed} of {clients} clients failed to connect, e.g. {errors[:3]}", flush=True)
+        requests_at: list[tuple[int, float]] = []
+        http_ms: list[float] = []
+        for i in range(WARMUP + calls):
+            t0 = time.time()
+            ticket_id = caller.call()
+            took = time.time() - t0
+            if i >= WARMUP:
+                requests_at.append((ticket_id, t0))
+                http_ms.append(took * 1000)
+            time.sleep(max(0.0, interval - took))
+        arrivals: list[dict] = []
+        for conn in pipes:
+            conn.send(("collect", GRACE_S))
+        for conn in pipes:
+            if not conn.poll(60):
+                raise RuntimeError("client process did not report arrivals")
+            kind, got, *rest = conn.recv()
+            if kind != "arrivals":
+                raise RuntimeError(f"client process: {got}")
+            arrivals += got
+            if rest and rest[0] is not None and getattr(caller, "payload", None) is None:
+                caller.payload = rest[0]
+    finally:
+        for conn in pipes:
+            try:
+                conn.send(("quit", None))
+            except OSError:
+                pass
+        for p in workers:
+            p.join(30)
+            if p.is_alive():
+                p.terminate()
+                p.join()
+    samples, missing, missing_by_call, last_by_call = [], 0, {}, []
+    for ticket_id, t0 in requests_at:
+        last = None
+        for got in arrivals:
+            if ticket_id in got:
+                samples.append((got[ticket_id] - t0) * 1000)
+                last = max(last or 0.0, samples[-1])
+            else:
+                missing += 1
+                missing_by_call[ticket_id] = missing_by_call.get(ticket_id, 0) + 1
+        if last is not None:
+            last_by_call.append(last)
+    missing += failed * len(requests_at)  # a board that never connected missed every call
+    return {"clients": clients, "connected": connected, "calls": len(requests_at), "samples": samples,
+            "missing": missing, "missing_by_call": missing_by_call, "http_ms": http_ms, "connect_s": connect_s,
+            "last_by_call": last_by_call}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10,200,2000")
+    ap.add_argument("--calls", type=int, default=30)
+    ap.add_argument("--interval", type=float, default=0.3)
+    ap.add_argument("--procs", type=int, default=4)
+    ap.add_argument("--client", choices=["lean", "sio"], default="lean")
+    ap.add_argument("--worker-connections", type=int, default=4096)
+    ap.add_argument("--only", choices=["app", "floor"], default=None)
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    raise_nofile()
+    started = time.monotonic()
+    print(f"load average at start {os.getloadavg()[0]:.2f} (other work on this machine skews the figures)", flush=True)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-board-"))
+    results: dict[tuple[str, int], dict] = {}
+    servers: dict[str, Server] = {}
+    callers: dict = {}
+    try:
+        if args.only in (None, "app"):
+            url = fresh_database("board")
+            env = {**os.environ, "DATABASE_URL": url}
+            subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "user", "create", USER, "--password",
+                            PASSWORD, "--role", "operator", "--office", OFFICE], cwd=ROOT, env=env, check=True,
+                           capture_output=True)
+            servers["app"] = Server("wsgi:app", {"DATABASE_URL": url, "QUEUE_FAKE_NOW": FAKE_NOW}, tmp / "app.log",
+                                    args.worker_connections)
+            callers["app"] = AppCaller(servers["app"].url)
+            print(f"app server {servers['app'].url} (pid {servers['app'].proc.pid}), database {url}", flush=True)
+        if args.only in (None, "floor"):
+            servers["floor"] = Server("bench.floor_server:app", {}, tmp / "floor.log", args.worker_connections)
+            callers["floor"] = FloorCaller(servers["floor"].url, None)
+            print(f"floor server {servers['floor'].url} (pid {servers['floor'].proc.pid})", flush=True)
+        print(f"server logs in {tmp}", flush=True)
+        for n in sizes:  # app then floor at each size, so both see the same background load
+            for kind in ("app", "floor"):
+                if kind not in servers:
+                    continue
+                if kind == "floor" and "app" in callers and callers["app"].payload:
+                    callers["floor"].payload = callers["app"].payload  # the very payload the app sent
+                r = run_size(servers[kind], callers[kind], n, args.calls, args.interval, args.procs, args.client)
+                results[(kind, n)] = r
+                _progress(kind, r)
+    finally:
+        for server in servers.values():
+            server.stop()
+    if "floor" in callers:
+        print(f"floor payload: {callers['floor'].payload or 'its default'}")
+    _report(results, sizes)
+    print(f"run took {time.monotonic() - started:.0f} s, load average at end {os.getloadavg()[0]:.2f}; "
+          f"{args.procs} client processes ({args.client} clients), {WARMUP} warm-up calls per size not counted, "
+          f"gunicorn --worker-connections {args.worker_connections or 'default'}")
+
+
+def _progress(kind: str, r: dict) -> None:
+    http = r["http_ms"]
+    print(f"  {kind:5} {r['clients']:5} clients: connected {r['connected']} in {r['connect_s']:.1f} s; "
+          f"call request p50 {percentile(http, 50):.1f} ms, max {max(http):.1f} ms; "
+          f"{len(r['samples'])} samples, {r['missing']} missing", flush=True)
+    if r["last_by_call"]:
+        last = sorted(r["last_by_call"])
+        print(f"        last board reached per call: median {percentile(last, 50):.1f} ms, "
+              f"slowest calls {', '.join(f'{v:.0f}' for v in last[-3:])} ms", flush=True)
+    if r["missing_by_call"]:
+        print(f"    missing per call (ticket_id: boards): {r['missing_by_call']}", flush=True)
+
+
+def _report(results: dict, sizes: list[int]) -> None:
+    rows = []
+    for kind in ("app", "floor"):
+        for n in sizes:
+            r = results.get((kind, n))
+            if r is None:
+                continue
+            s = r["samples"] or [float("nan")]
+            target = "floor" if kind == "floor" else (
+                f"p99<={TARGET_P99_MS:.0f} & <={TARGET_RATIO}x floor" if n == 2000 else f"<={TARGET_RATIO}x floor")
+            clients = str(n) if r["connected"] == n else f"{r['connected']}/{n}"
+            rows.append([kind, clients, r["calls"], len(r["samples"]), r["missing"], percentile(s, 50),
+                         percentile(s, 99), max(s), target])
+    print()
+    print_table(["server", "clients", "calls", "samples", "missing", "p50 ms", "p99 ms", "max ms", "target"], rows)
+    print()
+    verdict = []
+    for n in sizes:
+        app, floor = results.get(("app", n)), results.get(("floor", n))
+        if not app or not app["samples"]:
+            continue
+        p99 = percentile(app["samples"], 99)
+        checks = []
+        if floor and floor["samples"]:
+            f99 = percentile(floor["samples"], 99)
+            ratio = p99 / f99
+            checks.append(f"p99 ratio app/floor {ratio:.2f}x ({'PASS' if ratio <= TARGET_RATIO else 'FAIL'} "
+                          f"<= {TARGET_RATIO}x)")
+            checks.append(f"p50 ratio {percentile(app['samples'], 50) / percentile(floor['samples'], 50):.2f}x")
+        if n == 2000:
+            checks.append(f"p99 {p99:.1f} ms ({'PASS' if p99 <= TARGET_P99_MS else 'FAIL'} <= {TARGET_P99_MS:.0f} ms)")
+        if app["missing"]:
+            checks.append(f"FAIL: {app['missing']} missing")
+        verdict.append(f"{n:5} clients: " + "; ".join(checks))
+    print("\n".join(verdict))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+"""Kiosk load: walk-in tickets per second and latency with 200 concurrent kiosk clients.
+
+    .venv/bin/python bench/bench_kiosk.py [--clients 200] [--procs 8] [--seconds 15] [--profile]
+
+Against the real server, as in production on the embedded default: gunicorn -k gevent -w 1 on a
+fresh SQLite file that `flask db upgrade` and `flask seed --demo` made, its clock set by
+QUEUE_FAKE_NOW to a Tuesday 10:00 (reception until 20:00 in the main office, 16:00 elsewhere).
+
+The clients are kiosks: `--procs` processes with a thread pool each, every thread one keep-alive
+http.client connection (200 connections in all), each bound to its own 127.0.x.y source address:
+one kiosk, one IP, as on the hall's network (the ticket endpoint is rate-limited per IP, 120/min).
+Every kiosk issues walk-in tickets for random services of its own office, back to back.
+
+Counted: 201s are tickets; 409s (a queue that no longer fits before closing) are answered requests
+but not tickets, so they are reported apart. Afterwards the database is checked for duplicate
+numbers (office, day, letter, seq) and for 201s without a row.
+
+--profile runs the server's worker under cProfile and prints where its time went.
+"""
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+FAKE_NOW = "2026-11-24T10:00:00+02:00"
+TARGET_RATE, TARGET_P99_MS = 300.0, 100.0
+
+PROFILE_CONF = """
+import cProfile, pstats, io
+
+_prof = cProfile.Profile()
+
+def post_worker_init(worker):
+    _prof.enable()
+
+def worker_exit(server, worker):
+    _prof.disable()
+    _prof.dump_stats({path!r})
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(tmp: Path) -> tuple[dict, str]:
+    db = tmp / "bench.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "QUEUE_FAKE_NOW": FAKE_NOW, "PYTHONUNBUFFERED": "1"}
+    env.pop("REDIS_URL", None)
+    for args in (["db", "upgrade"], ["seed", "--demo"]):
+        done = subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            sys.exit(f"flask {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return env, str(db)
+
+
+def start_server(env: dict, port: int, tmp: Path, profile: bool):
+    args = [str(VENV_BIN / "gunicorn"), "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}",
+            "--worker-connections", "1000", "--graceful-timeout", "5", "wsgi:app"]
+    if profile:
+        conf = tmp / "profile_conf.py"
+        conf.write_text(PROFILE_CONF.format(path=str(tmp / "server.prof")))
+        args[1:1] = ["-c", str(conf)]
+    log = open(tmp / "server.log", "w+")
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return proc, log
+        except OSError:
+            time.sleep(0.2)
+        if proc.poll() is not None:
+            break
+    log.seek(0)
+    sys.exit("server did not start:\n" + log.read()[-3000:])
+
+
+def offices_and_services(port: int) -> dict[str, list[str]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/api/v1/offices")
+    offices = [o["code"] for o in json.loads(conn.getresponse().read())]
+    table = {}
+    for code in offices:
+        conn.request("GET", f"/kiosk/{code}/status.json")
+        status = json.loads(conn.getresponse().read())
+        table[code] = [s["code"] for c in status["categories"] for s in c["services"] if s["available"]]
+    conn.close()
+    return {k: v for k, v in table.items() if v}
+
+
+def kiosk(args) -> dict:
+    """One kiosk: its own connection and source address; tickets back to back until the deadline."""
+    index, port, office, services, start_at, stop_at = args
+    rnd = random.Random(index)
+    source = f"127.0.{1 + index // 250}.{1 + index % 250}"
+    latencies, codes = [], {}
+    conn = None
+    while time.time() < start_at:
+        time.sleep(0.005)
+    while time.time() < stop_at:
+        if conn is None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
+        body = json.dumps({"service": rnd.choice(services)})
+        t0 = time.perf_counter()
+        try:
+            conn.request("POST", f"/api/v1/offices/{office}/tickets", body=body,
+                         headers={"Content-Type": "application/json", "Connection": "keep-alive"})
+            resp = conn.getresponse()
+            resp.read()
+            status = resp.status
+            if resp.getheader("Connection", "").lower() == "close":
+                conn.close()
+                conn = None
+        except (OSError, http.client.HTTPException):
+            status = "error"
+            conn.close()
+            conn = None
+        latencies.append((time.perf_counter() - t0) * 1000)
+        codes[status] = codes.get(status, 0) + 1
+    if conn is not None:
+        conn.close()
+    return {"latencies": latencies, "codes": codes}
+
+
+def client_process(jobs: list, out: mp.Queue) -> None:
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        results = list(pool.map(kiosk, jobs))
+    out.put(results)
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def check_database(path: str) -> tuple[int, int]:
+    con = sqlite3.connect(path)
+    try:
+        duplicates = con.execute("SELECT COUNT(*) FROM (SELECT office_id, day, letter, seq FROM ticket "
+                                 "GROUP BY office_id, day, letter, seq HAVING COUNT(*) > 1)").fetchone()[0]
+        rows = con.execute("SELECT COUNT(*) FROM ticket").fetchone()[0]
+        return duplicates, rows
+    finally:
+        con.close()
+
+
+def print_profile(path: Path) -> None:
+    import pstats
+    if not path.exists():
+        print("(no profile written)")
+        return
+    stats = pstats.Stats(str(path))
+    print("\nServer profile (cProfile of the gevent worker; tottime = time in the function itself)")
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(r"queue_app|kiosk|scheduling|sqlalchemy/orm/session|flask_limiter", 30)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=200)
+    ap.add_argument("--procs", type=int, default=8)
+    ap.add_argument("--seconds", type=float, default=15.0)
+    ap.add_argument("--profile", action="store_true")
+    opts = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-kiosk-") as tmpdir:
+        tmp = Path(tmpdir)
+        print("preparing a fresh migrated and seeded SQLite database …", flush=True)
+        env, db_path = prepare(tmp)
+        port = free_port()
+        proc, log = start_server(env, port, tmp, opts.profile)
+        try:
+            table = offices_and_services(port)
+            offices = sorted(table)
+            start_at = time.time() + 2.0
+            stop_at = start_at + opts.seconds
+            jobs = [(i, port, offices[i % len(offices)], table[offices[i % len(offices)]], start_at, stop_at)
+                    for i in range(opts.clients)]
+            out: mp.Queue = mp.Queue()
+            procs = [mp.Process(target=client_process, args=(jobs[p::opts.procs], out)) for p in range(opts.procs)]
+            for p in procs:
+                p.start()
+            results = [r for _ in procs for r in out.get()]
+            for p in procs:
+                p.join()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            log.close()
+
+        latencies = [x for r in results for x in r["latencies"]]
+        codes: dict = {}
+        for r in results:
+            for k, v in r["codes"].items():
+                codes[k] = codes.get(k, 0) + v
+        tickets = codes.get(201, 0)
+        duplicates, rows = check_database(db_path)
+        rate = tickets / opts.seconds
+        p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+        ok = rate >= TARGET_RATE and p99 <= TARGET_P99_MS and duplicates == 0
+        print()
+        print(f"{'clients':>7} {'tickets':>8} {'seconds':>7} {'tickets/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
+              f"{'duplicates':>10}  target")
+        print(f"{opts.clients:>7} {tickets:>8} {opts.seconds:>7.1f} {rate:>9.1f} {p50:>7.1f} {p99:>7.1f} "
+              f"{duplicates:>10}  ≥{TARGET_RATE:.0f} tickets/s, p99 ≤ {TARGET_P99_MS:.0f} ms: "
+              f"{'met' if ok else 'MISSED'}")
+        print(f"\nresponses by status: {dict(sorted(codes.items(), key=str))}; requests/s "
+              f"{len(latencies) / opts.seconds:.1f}; ticket rows in the database: {rows} "
+              f"({'matches' if rows == tickets else 'DIFFERS from'} the 201s); mean {statistics.mean(latencies):.1f} ms, "
+              f"max {max(latencies):.1f} ms")
+        if opts.profile:
+            print_profile(tmp / "server.prof")
+
+
+if __name__ == "__main__":
+    main()
