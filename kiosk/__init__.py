@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from queue_app import clock, tickets
+from queue_app.links import ticket_status_url
 from queue_app.errors import ApiError
 from queue_app.extensions import csrf, db, limiter
 from queue_app.models import Booking, Office, OfficeService, Service, Ticket, Window, window_services
@@ -260,7 +261,7 @@ def ticket_view(ticket: Ticket) -> dict:
     from queue_app.estimates import ticket_estimate
     position, wait = ticket_estimate(ticket)
     issued = ticket.arrived_at.astimezone(KYIV)
-    status_url = url_for("ticket_page.ticket", ticket_id=ticket.id, _external=True)
+    status_url = ticket_status_url(ticket.id)
     ahead = max(0, position - 1)
     return {
         "id": ticket.id, "number": ticket.number, "status": ticket.status,
@@ -286,7 +287,7 @@ def ticket_json(office_code: str, ticket_id: int):
 @bp.get("/<office_code>/ticket/<int:ticket_id>/qr.svg")
 def ticket_qr(office_code: str, ticket_id: int):
     ticket = _ticket(_office(office_code), ticket_id)
-    url = url_for("ticket_page.ticket", ticket_id=ticket.id, _external=True)
+    url = ticket_status_url(ticket.id)
     return qr_svg(url, standalone=True), 200, {"Content-Type": "image/svg+xml", "Cache-Control": "no-store"}
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 
 from . import clock
 from .extensions import db
+from .links import public_url
 from .models import Booking, Case, Outbox
 
 log = logging.getLogger(__name__)
@@ -66,10 +67,6 @@ def _fit(variants: list[str]) -> str:
         if sms_segments(text) <= MAX_SEGMENTS:
             return text
     return min(variants, key=lambda t: sms_units(t)[1])
-
-
-def public_url(path: str) -> str:
-    return current_app.config.get("PUBLIC_URL", "").rstrip("/") + path
 
 
 def case_signature(code: str) -> str:

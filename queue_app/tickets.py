@@ -64,8 +64,8 @@ def closed_message(office: Office, now: datetime) -> str:
     opening = next_opening(office, now)
     if opening is None:
         return _("Офіс зараз не приймає відвідувачів.")
-    return _("Офіс зараз не приймає відвідувачів. Прийом відновиться %(when)s.",
-             when=opening.strftime("%d.%m о %H:%M"))
+    return _("Офіс зараз не приймає відвідувачів. Прийом відновиться %(date)s о %(time)s.",
+             date=opening.strftime("%d.%m"), time=opening.strftime("%H:%M"))
 
 
 def _check_can_issue(office: Office, service: Service, now: datetime, walk_in: bool) -> int:

@@ -1,10 +1,11 @@
 """Tickets, windows and the board of the contract; staff actions need a bearer token."""
-from flask import g, jsonify, url_for
+from flask import g, jsonify
 from flask_babel import gettext as _
 
 from .. import tickets
 from ..errors import ApiError
 from ..extensions import db, limiter
+from ..links import ticket_status_url
 from ..models import Ticket, Window
 from ..realtime import board_state, ticket_json
 from . import bp
@@ -16,7 +17,7 @@ STAFF = ("operator", "manager", "admin")
 
 def issued_json(ticket: Ticket, note: str | None = None) -> dict:
     body = ticket_json(ticket)
-    body["status_url"] = url_for("ticket_page.ticket", ticket_id=ticket.id, _external=True)
+    body["status_url"] = ticket_status_url(ticket.id)
     body["issued_at"] = ticket.arrived_at.isoformat()
     if note:
         body["note"] = note

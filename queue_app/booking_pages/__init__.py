@@ -31,7 +31,8 @@ from ..cases import create_case, find_case, parse_code, set_status, status_label
 from ..errors import ApiError
 from ..extensions import db, limiter
 from ..models import CASE_STATUSES, Booking, Case, Office, OfficeService, Service, ServiceCategory
-from ..notify import mask_phone, public_url
+from ..links import public_url
+from ..notify import mask_phone
 from ..staff_auth import roles_required
 
 bp = Blueprint("booking", __name__)
