@@ -109,9 +109,12 @@ def offices_and_services(port: int) -> dict[str, list[str]]:
 
 
 def kiosk(args) -> dict:
-    """One kiosk: its own connection and source address; tickets back to back until the deadline."""
-    index, port, office, services, start_at, stop_at = args
+    """One kiosk: its own connection and source address. With an `interval`, a ticket every interval
+    seconds (open loop: latency counts from when the ticket was due, so a slow server is not hidden
+    by clients that wait for it); without, tickets back to back until the deadline."""
+    index, port, office, services, start_at, stop_at, interval = args
     rnd = random.Random(index)
+    due = start_at + rnd.random() * interval
     source = f"127.0.{1 + index // 250}.{1 + index % 250}"
     latencies, codes = [], {}
     conn = None
@@ -121,7 +124,11 @@ def kiosk(args) -> dict:
         if conn is None:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
         body = json.dumps({"service": rnd.choice(services)})
-        t0 = time.perf_counter()
+        if interval:
+            time.sleep(max(0.0, due - time.time()))
+            t0, due = time.perf_counter() - max(0.0, time.time() - due), due + interval
+        else:
+            t0 = time.perf_counter()
         try:
             conn.request("POST", f"/api/v1/offices/{office}/tickets", body=body,
                          headers={"Content-Type": "application/json", "Connection": "keep-alive"})
@@ -182,6 +189,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--procs", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=15.0)
+    ap.add_argument("--rate", type=float, default=TARGET_RATE,
+                    help="tickets/s offered by all kiosks together (open loop); 0: back to back (closed loop)")
     ap.add_argument("--profile", action="store_true")
     opts = ap.parse_args()
 
@@ -196,8 +205,9 @@ def main() -> None:
             offices = sorted(table)
             start_at = time.time() + 2.0
             stop_at = start_at + opts.seconds
-            jobs = [(i, port, offices[i % len(offices)], table[offices[i % len(offices)]], start_at, stop_at)
-                    for i in range(opts.clients)]
+            interval = opts.clients / opts.rate if opts.rate else 0.0
+            jobs = [(i, port, offices[i % len(offices)], table[offices[i % len(offices)]], start_at, stop_at,
+                     interval) for i in range(opts.clients)]
             out: mp.Queue = mp.Queue()
             procs = [mp.Process(target=client_process, args=(jobs[p::opts.procs], out)) for p in range(opts.procs)]
             for p in procs:
@@ -221,6 +231,7 @@ def main() -> None:
         p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
         ok = rate >= TARGET_RATE and p99 <= TARGET_P99_MS and duplicates == 0
         print()
+        print(f"load: {'open loop, ' + format(opts.rate, '.0f') + ' tickets/s offered' if opts.rate else 'closed loop'}")
         print(f"{'clients':>7} {'tickets':>8} {'seconds':>7} {'tickets/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
               f"{'duplicates':>10}  target")
         print(f"{opts.clients:>7} {tickets:>8} {opts.seconds:>7.1f} {rate:>9.1f} {p50:>7.1f} {p99:>7.1f} "
@@ -230,6 +241,9 @@ def main() -> None:
               f"{len(latencies) / opts.seconds:.1f}; ticket rows in the database: {rows} "
               f"({'matches' if rows == tickets else 'DIFFERS from'} the 201s); mean {statistics.mean(latencies):.1f} ms, "
               f"max {max(latencies):.1f} ms")
+        mode = f"offered {opts.rate:.0f}/s" if opts.rate else "back to back"
+        print(f"RESULT|kiosk tickets, 200 clients, {mode} (rate; p50/p99)|>= 300/s, p99 <= 100 ms, no duplicate|"
+              f"{rate:.0f}/s; {p50:.0f}/{p99:.0f} ms; {duplicates} dup|{'PASS' if ok else 'FAIL'}")
         if opts.profile:
             print_profile(tmp / "server.prof")
 
