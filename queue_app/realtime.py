@@ -1,7 +1,8 @@
 """Every real-time message the server sends, in one place.
 
 /board  (contract): boards and window displays of an office; `state` on connect, then `called`,
-                    plus `paused`/`resumed` for an office-wide pause.
+                    plus `released` when a window finishes its ticket and `paused`/`resumed` for an
+                    office-wide pause (extra events: clients of the contract may ignore them).
 /ticket          : a citizen's phone following one ticket: `ticket` on connect and on each change.
 /office          : staff screens (operator, dashboard) of an office: `queue` whenever it changes.
 With REDIS_URL set, Socket.IO relays these through Redis, so every server process delivers them.
@@ -89,6 +90,11 @@ def ticket_called(ticket: Ticket, recall: bool = False) -> None:
     socketio.emit("called", call_json(ticket, recall), to=_room(ticket.office.code), namespace="/board")
     ticket_changed(ticket)
     queue_changed(ticket.office)
+
+
+def window_released(ticket: Ticket, window_number: int) -> None:
+    socketio.emit("released", {"office": ticket.office.code, "window": window_number, "ticket_id": ticket.id},
+                  to=_room(ticket.office.code), namespace="/board")
 
 
 def ticket_changed(ticket: Ticket) -> None:

@@ -169,9 +169,11 @@ def waiting_of(office: Office, day: date, services: frozenset[str] | None = None
 
 
 def _finish_current(window: Window, staff_id: int | None) -> None:
+    """"Next" closes the window's ticket: served, or a no-show if it was never started after recalls."""
     current = db.session.scalar(select(Ticket).where(Ticket.window_id == window.id, Ticket.status.in_(ACTIVE)))
     if current is not None:
-        _close(current, "done", staff_id)
+        gone = current.status == "called" and current.recalls >= NO_SHOW_AFTER_RECALLS
+        _close(current, "no_show" if gone else "done", staff_id)
 
 
 def _close(ticket: Ticket, status: str, staff_id: int | None) -> None:
@@ -182,12 +184,16 @@ def _close(ticket: Ticket, status: str, staff_id: int | None) -> None:
             status="done" if status == "done" else "no_show"))
 
 
-def _claim(ticket_id: int, window: Window, now: datetime) -> bool:
-    """Take a waiting ticket for this window; false if another window was quicker."""
+def _claim(ticket_id: int, window: Window, now: datetime) -> Ticket | None:
+    """Take a waiting ticket for this window; None if another window was quicker."""
     claimed = db.session.execute(
         update(Ticket).where(Ticket.id == ticket_id, Ticket.status == "waiting")
         .values(status="called", window_id=window.id, called_at=now)).rowcount
-    return claimed == 1
+    if claimed != 1:
+        return None
+    ticket = db.session.get(Ticket, ticket_id)
+    db.session.refresh(ticket)  # the UPDATE bypassed the identity map
+    return ticket
 
 
 def call_next(window: Window, staff_id: int | None = None) -> Ticket | None:
@@ -198,8 +204,9 @@ def call_next(window: Window, staff_id: int | None = None) -> Ticket | None:
     _finish_current(window, staff_id)
     services = frozenset(s.code for s in window.services)
     for candidate in call_order(now, waiting_of(window.office, now.date(), services), services):
-        if _claim(candidate.id, window, now):
-            return _announce(db.session.get(Ticket, candidate.id), staff_id)
+        claimed = _claim(candidate.id, window, now)
+        if claimed is not None:
+            return _announce(claimed, staff_id)
     db.session.commit()
     realtime.queue_changed(window.office)
     return None
@@ -209,14 +216,14 @@ def call_ticket(window: Window, ticket: Ticket, staff_id: int | None = None) -> 
     """Call a specific waiting ticket (the operator picked it from the list)."""
     _require_window_serves(window, ticket.service)
     _finish_current(window, staff_id)
-    if ticket.office_id != window.office_id or not _claim(ticket.id, window, clock.now()):
+    claimed = _claim(ticket.id, window, clock.now()) if ticket.office_id == window.office_id else None
+    if claimed is None:
         db.session.rollback()
         raise ApiError(409, "already_called", _("Цей талон уже викликано або він не очікує."))
-    return _announce(db.session.get(Ticket, ticket.id), staff_id)
+    return _announce(claimed, staff_id)
 
 
 def _announce(ticket: Ticket, staff_id: int | None, recall: bool = False) -> Ticket:
-    db.session.refresh(ticket)
     log(ticket, "recalled" if recall else "called", staff_id, window=ticket.window.number)
     db.session.commit()
     realtime.ticket_called(ticket, recall=recall)
@@ -243,14 +250,14 @@ def complete(ticket: Ticket, staff_id: int | None = None) -> Ticket:
     if ticket.status not in ACTIVE:
         raise ApiError(409, "not_active", _("Завершити можна лише талон, який обслуговується."))
     _close(ticket, "done", staff_id)
-    return _commit(ticket)
+    return _commit(ticket, released=True)
 
 
 def no_show(ticket: Ticket, staff_id: int | None = None) -> Ticket:
     if ticket.status != "called":
         raise ApiError(409, "not_called", _("Неявку можна відмітити лише для викликаного талона."))
     _close(ticket, "no_show", staff_id)
-    return _commit(ticket)
+    return _commit(ticket, released=True)
 
 
 def _require_window_serves(window: Window, service: Service) -> None:
@@ -275,6 +282,8 @@ def transfer(ticket: Ticket, service: Service | None = None, window: Window | No
     log(ticket, "transferred", staff_id, from_window=from_window, to_window=window.id if window else None,
         to_service=(service or ticket.service).code)
     db.session.commit()
+    if from_window is not None:
+        realtime.window_released(ticket, db.session.get(Window, from_window).number)
     if window is not None:
         return call_ticket(window, ticket, staff_id)
     realtime.ticket_changed(ticket)
@@ -301,8 +310,10 @@ def _shift_bookings(office: Office, paused_at: datetime, resumed_at: datetime) -
     return len(affected)
 
 
-def _commit(ticket: Ticket) -> Ticket:
+def _commit(ticket: Ticket, released: bool = False) -> Ticket:
     db.session.commit()
+    if released and ticket.window is not None:
+        realtime.window_released(ticket, ticket.window.number)
     realtime.ticket_changed(ticket)
     realtime.queue_changed(ticket.office)
     return ticket

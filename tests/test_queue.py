@@ -253,3 +253,16 @@ def test_resume_after_an_air_raid_alert_moves_the_bookings_due_during_it(client,
     assert r.status_code == 201 and "11:55" in r.get_json()["note"]
     moved = db.session.scalars(select(Event).where(Event.kind == "booking_moved")).all()
     assert len(moved) == 2 and {e.data["by_min"] for e in moved} == {40}
+
+
+def test_next_after_recalls_without_a_start_counts_a_no_show(client, now, auth):
+    from queue_app.tickets import NO_SHOW_AFTER_RECALLS
+    gone, served = issue(client), issue(client)
+    w = window_for("pickup")
+    client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth)
+    for _ in range(NO_SHOW_AFTER_RECALLS):
+        client.post(f"/api/v1/tickets/{gone['id']}/recall", headers=auth)
+    client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth)  # nobody came: the next one
+    client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth)  # served without pressing start
+    assert client.get(f"/api/v1/tickets/{gone['id']}").get_json()["status"] == "no_show"
+    assert client.get(f"/api/v1/tickets/{served['id']}").get_json()["status"] == "done"

@@ -43,6 +43,9 @@ def test_board_gets_state_then_called(client, board, now):
     assert set(call) == {"number", "window", "service", "called_at", "ticket_id"}
     assert call["window"] == w.number and call["ticket_id"] == t["id"] and "+02:00" in call["called_at"]
     assert again["recall"] is True
+    client.post(f"/api/v1/tickets/{t['id']}/complete", headers=headers)
+    released = [m["args"][0] for m in board.get_received("/board") if m["name"] == "released"]
+    assert released == [{"office": "main", "window": w.number, "ticket_id": t["id"]}]
     # A board connecting later gets the same calls in its state.
     late = server_socketio.test_client(client.application, namespace="/board", query_string="office=main")
     state = late.get_received("/board")[0]["args"][0]

@@ -58,6 +58,11 @@
     }
   }
 
+  function onReleased(msg) {
+    // The window finished its ticket (served, no-show, handed on): it is free again.
+    if (msg && Number(msg.window) === WINDOW && current && msg.ticket_id === current.ticket_id) show(null, false);
+  }
+
   function setPaused(reason) {
     if (reason == null) { pausedEl.hidden = true; return; }
     pausedReasonEl.textContent = reason || "";
@@ -74,6 +79,7 @@
   if (typeof io !== "function") { offlineEl.hidden = false; return; }
   var socket = io("/board", { query: { office: OFFICE }, reconnectionDelayMax: 10000 });
   socket.on("connect", function () { setOnline(true); });
+  socket.on("released", onReleased);
   socket.on("disconnect", function (reason) {
     setOnline(false);
     if (reason === "io server disconnect") setTimeout(function () { socket.connect(); }, 3000);
