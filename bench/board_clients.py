@@ -50,7 +50,8 @@ class Board:
             self.sample = data
 
     async def start(self, timeout: float) -> None:
-        await self.sio.connect(self.url, namespaces=["/board"], transports=["websocket"], wait_timeout=timeout)
+        await asyncio.wait_for(self.sio.connect(self.url, namespaces=["/board"], transports=["websocket"],
+                                                wait_timeout=timeout), timeout)
         await asyncio.wait_for(self.ready.wait(), timeout)
 
     async def stop(self) -> None:
@@ -75,7 +76,7 @@ class LeanBoard:
 
     async def start(self, timeout: float) -> None:
         import json
-        self.ws = await self.session.ws_connect(self.url, timeout=timeout, autoping=False, max_msg_size=0)
+        self.ws = await asyncio.wait_for(self.session.ws_connect(self.url, autoping=False, max_msg_size=0), timeout)
         opened = await asyncio.wait_for(self.ws.receive_str(), timeout)
         if not opened.startswith("0"):
             raise RuntimeError(f"no Engine.IO open: {opened[:80]}")

@@ -86,8 +86,9 @@ def office_connect(_auth=None):
     db.session.remove()
 
 
-def ticket_called(ticket: Ticket, recall: bool = False) -> None:
-    socketio.emit("called", call_json(ticket, recall), to=_room(ticket.office.code), namespace="/board")
+def ticket_called(ticket: Ticket, call: dict) -> None:
+    """`call` is call_json(ticket) made before the commit; boards get it first, then the rest."""
+    socketio.emit("called", call, to=_room(ticket.office.code), namespace="/board")
     ticket_changed(ticket)
     queue_changed(ticket.office)
 

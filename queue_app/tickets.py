@@ -224,9 +224,12 @@ def call_ticket(window: Window, ticket: Ticket, staff_id: int | None = None) -> 
 
 
 def _announce(ticket: Ticket, staff_id: int | None, recall: bool = False) -> Ticket:
-    log(ticket, "recalled" if recall else "called", staff_id, window=ticket.window.number)
+    # The board message is built before the commit, from what is loaded: after it every attribute
+    # would be reloaded, and boards wait on that.
+    call = realtime.call_json(ticket, recall)
+    log(ticket, "recalled" if recall else "called", staff_id, window=call["window"])
     db.session.commit()
-    realtime.ticket_called(ticket, recall=recall)
+    realtime.ticket_called(ticket, call)
     return ticket
 
 

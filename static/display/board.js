@@ -331,7 +331,7 @@
     setOnline(false);
     return;
   }
-  var socket = io("/board", { query: { office: OFFICE }, reconnectionDelayMax: 10000 });
+  var socket = io("/board", { query: { office: OFFICE }, transports: ["websocket", "polling"], reconnectionDelayMax: 10000 });
   boardState.socket = socket;
   socket.on("connect", function () { setOnline(true); });
   socket.on("disconnect", function (reason) {

@@ -96,7 +96,7 @@
   poll();
 
   if (typeof io !== "function") return;
-  var socket = io("/ticket", { query: { ticket: ID }, reconnectionDelayMax: 15000 });
+  var socket = io("/ticket", { query: { ticket: ID }, transports: ["websocket", "polling"], reconnectionDelayMax: 15000 });
   socket.on("connect", function () { els.live.hidden = false; els.offline.hidden = true; poll(); });
   socket.on("disconnect", function (reason) {
     els.live.hidden = true;

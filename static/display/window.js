@@ -77,7 +77,7 @@
   }
 
   if (typeof io !== "function") { offlineEl.hidden = false; return; }
-  var socket = io("/board", { query: { office: OFFICE }, reconnectionDelayMax: 10000 });
+  var socket = io("/board", { query: { office: OFFICE }, transports: ["websocket", "polling"], reconnectionDelayMax: 10000 });
   socket.on("connect", function () { setOnline(true); });
   socket.on("released", onReleased);
   socket.on("disconnect", function (reason) {

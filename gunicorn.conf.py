@@ -1,0 +1,8 @@
+"""gunicorn settings read from the working directory: `gunicorn -k gevent -w 1 wsgi:app`.
+
+One gevent worker per process (Socket.IO keeps its clients in the process); each hall board,
+window display and phone following a ticket holds a connection, so allow thousands.
+"""
+worker_class = "gevent"
+workers = 1
+worker_connections = 4096
