@@ -13,10 +13,9 @@ Tickets themselves are issued by the page through the public API (POST /api/v1/o
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
-from flask_babel import format_date, get_babel, get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -35,18 +34,6 @@ bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
 IDLE_DEFAULT = 30
 PRINT_WINDOW = timedelta(minutes=30)  # a ticket can be (re)printed this long after it was issued
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
-
-
-@bp.record_once
-def _add_translations(state) -> None:
-    """The kiosk's English strings live beside it (kiosk/translations), merged into the app's catalogue."""
-    from .i18n import ensure_compiled
-    ensure_compiled(TRANSLATIONS)
-    with state.app.app_context():
-        dirs = get_babel(state.app).translation_directories
-        if str(TRANSLATIONS) not in dirs:
-            dirs.append(str(TRANSLATIONS))
 
 
 def _english() -> bool:

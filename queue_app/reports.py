@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import Float, case, cast, func, literal, select
 
 from scheduling import KYIV, aware
 
@@ -47,7 +47,7 @@ def _epoch(column):
     """Seconds since 1970 (UTC) of a timestamp column, computed by the database."""
     if db.engine.dialect.name == "sqlite":
         return (func.julianday(column) - 2440587.5) * 86400.0
-    return func.extract("epoch", column)
+    return cast(func.extract("epoch", column), Float)  # numeric on PostgreSQL: as float, not Decimal
 
 
 def _bounds(d_from: date, d_to: date) -> tuple[datetime, datetime]:

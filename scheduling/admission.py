@@ -51,44 +51,68 @@ class Verdict:
     method: str  # the deciding step: no_window | first_fit | hall | ejection | cp_sat | timeout
 
 
+class DayBook:
+    """The bookings of one office day on its windows. `admit` adds a booking if the day stays
+    feasible; `mark`/`rollback` take tentative ones back out (how slots count their free places)."""
+
+    def __init__(self, windows: list[WindowAvailability], bookings: list[BookingInterval]):
+        self.prob = Problem(windows, list(bookings))
+        self.board = Board(self.prob)
+        by_window: dict[int, list[int]] = {}
+        for r, w in enumerate(windows):
+            by_window.setdefault(w.window_id, []).append(r)
+        self.pending = []  # no stored window, or it no longer fits (e.g. the plan changed)
+        for i, b in enumerate(bookings):
+            r = next((r for r in by_window.get(b.window_id, ()) if self.prob.fits(r, i)), None)
+            if r is not None and not self.board.conflicts(r, *self.prob.items[i][:2]):
+                self.board.place(i, r)
+            else:
+                self.pending.append(i)
+
+    def mark(self) -> tuple[int, int]:
+        return len(self.board.log), len(self.prob.items)
+
+    def rollback(self, mark: tuple[int, int]):
+        self.board.undo(mark[0])
+        del self.prob.bookings[mark[1]:], self.prob.items[mark[1]:]
+
+    def admit(self, new: BookingInterval, time_limit_s: float = 0.5) -> Verdict:
+        """Add `new` if every booking keeps a window (on refusal the book is as it was)."""
+        mark = self.mark()
+        verdict = self._place(self.prob.add(new), time_limit_s)
+        if not verdict.ok:
+            self.rollback(mark)
+        return verdict
+
+    def _place(self, new: int, time_limit_s: float) -> Verdict:
+        prob, board = self.prob, self.board
+        todo = [i for i in self.pending if i not in board.where] + [new]
+        if any(not prob.elig(i) for i in todo):
+            return Verdict(False, {}, True, "no_window")
+        method = "first_fit"
+        if not all(insert(board, prob, i, 0, [0]) for i in todo):
+            if hall_fails(prob, new):
+                return Verdict(False, {}, True, "hall")
+            method, budget = "ejection", [NODE_BUDGET]
+            for i in todo:
+                if i not in board.where and not any(insert(board, prob, i, depth, budget)
+                                                    for depth in range(1, MAX_DEPTH + 1)):
+                    method = "cp_sat"
+        if method == "cp_sat":
+            deadline = perf_counter() + time_limit_s
+            for group in groups(prob):
+                if any(i not in board.where for i in group):
+                    status = solve_exact(prob, board, group, deadline - perf_counter())
+                    if status == "INFEASIBLE":
+                        return Verdict(False, {}, True, method)
+                    if status not in ("OPTIMAL", "FEASIBLE"):
+                        return Verdict(False, {}, False, "timeout")
+        return Verdict(True, {prob.bookings[i].booking_id: prob.windows[r].window_id for i, r in board.where.items()},
+                       True, method)
+
+
 def admit(windows: list[WindowAvailability], existing: list[BookingInterval], new: BookingInterval,
           time_limit_s: float = 0.5) -> Verdict:
     """Whether `new` can join `existing` (all bookings of one office and day) with every booking on
     a window; `time_limit_s` bounds the CP-SAT step. Booking ids must be unique."""
-    bookings = [*existing, new]
-    prob = Problem(windows, bookings)
-    board = Board(prob)
-    by_window: dict[int, list[int]] = {}
-    for r, w in enumerate(windows):
-        by_window.setdefault(w.window_id, []).append(r)
-    pending = []
-    for i, b in enumerate(existing):
-        r = next((r for r in by_window.get(b.window_id, ()) if prob.fits(r, i)), None)
-        if r is not None and not board.conflicts(r, *prob.items[i][:2]):
-            board.place(i, r)
-        else:
-            pending.append(i)  # no stored window, or it no longer fits (e.g. the plan changed)
-    pending.append(len(existing))
-    if any(not prob.elig(i) for i in pending):
-        return Verdict(False, {}, True, "no_window")
-
-    method = "first_fit"
-    if not all(insert(board, prob, i, 0, [0]) for i in pending):
-        if hall_fails(prob, len(existing)):
-            return Verdict(False, {}, True, "hall")
-        method, budget = "ejection", [NODE_BUDGET]
-        for i in pending:
-            if i not in board.where and not any(insert(board, prob, i, depth, budget)
-                                                for depth in range(1, MAX_DEPTH + 1)):
-                method = "cp_sat"
-    if method == "cp_sat":
-        deadline = perf_counter() + time_limit_s
-        for group in groups(prob):
-            if any(i not in board.where for i in group):
-                status = solve_exact(prob, board, group, deadline - perf_counter())
-                if status == "INFEASIBLE":
-                    return Verdict(False, {}, True, method)
-                if status not in ("OPTIMAL", "FEASIBLE"):
-                    return Verdict(False, {}, False, "timeout")
-    return Verdict(True, {bookings[i].booking_id: windows[r].window_id for i, r in board.where.items()},
-                   True, method)
+    return DayBook(windows, existing).admit(new, time_limit_s)

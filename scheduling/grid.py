@@ -1,11 +1,10 @@
 """A day of staffing as 30-minute cells, its demand per cell, and the service minutes a plan delivers.
 
 The grid runs from the first opening to the last closing; cells inside an office break are closed
-(no one can work there, and time spent there counts as the operators' break). A day's plan is
-`at[operator_id][cell] = window_id` for the cells the operator works.
+(no one can work there, and time spent there counts as the operators' break).
 """
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 
 from ortools.graph.python import max_flow
@@ -16,7 +15,21 @@ from .intervals import Span, clock, covers, spans
 CELL = 30  # minutes
 MAX_RUN = 9  # cells of continuous work (4.5 h) allowed before a meal break
 
-Plan = dict[int, dict[int, int]]  # operator_id -> cell -> window_id
+Seats = dict[int, dict[int, int]]  # operator_id -> cell -> window_id
+
+
+@dataclass
+class DayPlan:
+    """A day's plan on the grid. An operator on shift but not seated (a relief between others'
+    breaks, say) is working all the same: the labour rules and the workload count the shift."""
+
+    shifts: dict[int, tuple[int, ...]] = field(default_factory=dict)  # operator -> work cells, in order
+    seats: Seats = field(default_factory=dict)  # operator -> cell -> window, within the shift
+
+    def only(self, operators) -> "DayPlan":
+        keep = set(operators)
+        return DayPlan({o: c for o, c in self.shifts.items() if o in keep},
+                       {o: c for o, c in self.seats.items() if o in keep})
 
 
 def overlap(a: int, b: int, spans_: list[Span]) -> int:
@@ -62,7 +75,7 @@ def make_grid(day: Day, hourly: dict[tuple[int, str], float]) -> DayGrid:
                    {s: [round(m) for m in v] for s, v in wanted.items()}, dict(unreachable))
 
 
-def flows(grid: DayGrid, at: Plan, offers: dict[tuple[int, int], frozenset[str]]) -> dict[tuple[int, str, int], int]:
+def flows(grid: DayGrid, at: Seats, offers: dict[tuple[int, int], frozenset[str]]) -> dict[tuple[int, str, int], int]:
     """Minutes served per (window, service, cell): per cell, a max flow from staffed windows to demand.
 
     `offers[operator_id, window_id]` is what that operator serves at that window. One evaluator for
@@ -93,7 +106,7 @@ def flows(grid: DayGrid, at: Plan, offers: dict[tuple[int, int], frozenset[str]]
     return out
 
 
-def served(grid: DayGrid, at: Plan, offers: dict[tuple[int, int], frozenset[str]]) -> dict[str, int]:
+def served(grid: DayGrid, at: Seats, offers: dict[tuple[int, int], frozenset[str]]) -> dict[str, int]:
     """Minutes of demand met per service."""
     out: dict[str, int] = defaultdict(int)
     for (_, s, _), minutes in flows(grid, at, offers).items():

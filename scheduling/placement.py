@@ -9,7 +9,7 @@ from bisect import bisect_left
 
 from .intervals import covers, minutes, spans
 
-MAX_DEPTH = 3  # ejection chains longer than this are left to the exact search
+MAX_DEPTH = 3  # ejection chains longer than this are left to CP-SAT
 MAX_EJECT = 2  # bookings pushed off a window in one move
 NODE_BUDGET = 60  # ejection moves per admission: successes rarely need more, failures would burn them all
 
@@ -25,6 +25,11 @@ class Problem:
         self.bookings = bookings
         self.items = [(minutes(b.start), minutes(b.end), b.service) for b in bookings]
         self._elig: dict[tuple, tuple[int, ...]] = {}
+
+    def add(self, booking) -> int:
+        self.bookings.append(booking)
+        self.items.append((minutes(booking.start), minutes(booking.end), booking.service))
+        return len(self.items) - 1
 
     def fits(self, r: int, i: int) -> bool:
         s, e, service = self.items[i]

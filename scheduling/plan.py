@@ -1,8 +1,9 @@
 """Staffing plans: which operator staffs which window when, for one office over a period.
 
-Solved day by day, each day a small CP-SAT model (plan_model) under a share of the time budget;
-weekly working time and the period load that balancing evens out are carried from day to day.
-A day where CP-SAT finds nothing in time gets the greedy plan (plan_greedy), flagged.
+Solved day by day (plan_search), each day under an equal share of the time budget: a month in one
+model would not fit it. Weekly working time and the period load that balancing evens out are
+carried from day to day. A day where CP-SAT finds nothing in time gets the greedy plan
+(plan_greedy), flagged.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -12,13 +13,16 @@ from time import perf_counter
 from .admission import WindowAvailability
 from .calendar import Day
 from .demand import default_demand
-from .grid import CELL, DayGrid, Plan, make_grid, served
+from .grid import CELL, DayGrid, DayPlan, make_grid, served
 from .intervals import merge, minutes, times
 from .plan_greedy import greedy_day
 from .plan_search import solve_day
 from .shifts import is_shift
 
 __all__ = ["Operator", "WindowSpec", "Assignment", "PlanRequest", "PlanResult", "solve_plan", "default_demand"]
+
+# Labour-law ceilings, whatever an operator's own limits say: 8 h of work a day, 40 h a week.
+DAY_MAX_MIN, WEEK_MAX_MIN = 480, 2400
 
 
 @dataclass(frozen=True)
@@ -60,12 +64,15 @@ class PlanRequest:
 
 @dataclass
 class PlanResult:
-    assignments: list[Assignment]
+    assignments: list[Assignment]  # who sits at which window when
     breaks: list[tuple[int, date, time, time]]  # (operator_id, date, start, end), office breaks included
     unmet_min: dict[str, float]
     status: str  # the worst day: GREEDY < FEASIBLE < OPTIMAL
     wall_s: float
     greedy_fallback: bool
+    # (operator_id, date, start, end) from first to last minute of work; on shift but not at a window
+    # (a relief for others' breaks, say) is work too
+    shifts: list[tuple[int, date, time, time]] = field(default_factory=list)
     windows: dict[int, frozenset[str]] = field(default_factory=dict)  # window -> services
     skills: dict[int, frozenset[str]] = field(default_factory=dict)  # operator -> services
     day_status: dict[date, str] = field(default_factory=dict)  # OPTIMAL | FEASIBLE | GREEDY | CLOSED
@@ -94,6 +101,8 @@ class PlanResult:
                              "start": hhmm(a.start), "end": hhmm(a.end)} for a in self.assignments if keep(a.date)],
             "breaks": [{"operator_id": o, "date": day.isoformat(), "start": hhmm(a), "end": hhmm(b)}
                        for o, day, a, b in self.breaks if keep(day)],
+            "shifts": [{"operator_id": o, "date": day.isoformat(), "start": hhmm(a), "end": hhmm(b)}
+                       for o, day, a, b in self.shifts if keep(day)],
             "unmet_min": self.day_unmet.get(d, {}) if d else self.unmet_min,
             "status": self.day_status.get(d, "CLOSED") if d else self.status,
             "wall_s": self.wall_s, "greedy_fallback": self.greedy_fallback,
@@ -107,11 +116,14 @@ class PlanResult:
         def day(s):
             return date.fromisoformat(s)
 
+        def spells(rows):
+            return [(r["operator_id"], day(r["date"]), time.fromisoformat(r["start"]), time.fromisoformat(r["end"]))
+                    for r in rows]
+
         return cls(
             assignments=[Assignment(a["operator_id"], a["window_id"], day(a["date"]), time.fromisoformat(a["start"]),
                                     time.fromisoformat(a["end"])) for a in data["assignments"]],
-            breaks=[(b["operator_id"], day(b["date"]), time.fromisoformat(b["start"]), time.fromisoformat(b["end"]))
-                    for b in data["breaks"]],
+            breaks=spells(data["breaks"]), shifts=spells(data.get("shifts", [])),  # absent in early stored plans
             unmet_min=dict(data["unmet_min"]), status=data["status"], wall_s=data["wall_s"],
             greedy_fallback=data["greedy_fallback"],
             windows={int(w): frozenset(s) for w, s in data["windows"].items()},
@@ -120,23 +132,55 @@ class PlanResult:
             day_unmet={day(k): dict(v) for k, v in data["day_unmet"].items()})
 
 
-def _cells_of(plan: PlanResult, d: date, grid: DayGrid) -> Plan:
-    """A stored plan's assignments of `d` on today's grid (for stability and as a starting point)."""
-    at: Plan = defaultdict(dict)
+    @classmethod
+    def merged(cls, plans: list["PlanResult"]) -> "PlanResult | None":
+        """Plans of separate dates (as stored one per office and date) as one, e.g. a `previous`."""
+        if not plans:
+            return None
+        out = cls([], [], {}, "OPTIMAL", 0.0, False)
+        for p in plans:
+            out.assignments += p.assignments
+            out.breaks += p.breaks
+            out.shifts += p.shifts
+            out.windows |= p.windows
+            out.skills |= p.skills
+            out.day_status |= p.day_status
+            out.day_unmet |= p.day_unmet
+            for s, mins in p.unmet_min.items():
+                out.unmet_min[s] = out.unmet_min.get(s, 0.0) + mins
+            out.greedy_fallback |= p.greedy_fallback
+        out.status = _worst(out.day_status)
+        return out
+
+
+def _worst(day_status: dict[date, str]) -> str:
+    statuses = set(day_status.values())
+    return next((s for s in ("GREEDY", "FEASIBLE") if s in statuses), "OPTIMAL")
+
+
+def _on_grid(plan: PlanResult, d: date, grid: DayGrid) -> DayPlan:
+    """A stored plan's day `d` on today's grid (for stability and as a starting point)."""
+    def cells(a: time, b: time):
+        return [c for c in range(grid.n) if minutes(a) <= grid.start + c * CELL < minutes(b)]
+
+    out = DayPlan()
     for a in plan.assignments:
         if a.date == d:
-            for c in range(grid.n):
-                if minutes(a.start) <= grid.start + c * CELL < minutes(a.end):
-                    at[a.operator_id][c] = a.window_id
-    return dict(at)
+            out.seats.setdefault(a.operator_id, {}).update((c, a.window_id) for c in cells(a.start, a.end))
+    rests = {(o, c) for o, day, a, b in plan.breaks if day == d for c in cells(a, b)}
+    for o, day, a, b in plan.shifts:
+        if day == d:
+            out.shifts[o] = tuple(c for c in cells(a, b) if (o, c) not in rests)
+    return out
 
 
-def _still_valid(at: Plan, grid: DayGrid, staff: list, windows: list[WindowSpec]) -> Plan:
-    """The operators of `at` whose day still obeys today's rules, budgets, windows and skills."""
+def _still_valid(plan: DayPlan, grid: DayGrid, staff: list, windows: list[WindowSpec]) -> DayPlan:
+    """The operators of `plan` whose day still obeys today's rules, budgets, windows and skills."""
     services = {w.id: w.services for w in windows}
-    return {op.id: at[op.id] for op, budget, _ in staff if op.id in at
-            and is_shift(grid, tuple(sorted(at[op.id])), budget)
-            and all(op.skills & services.get(w, frozenset()) for w in at[op.id].values())}
+    return plan.only(op.id for op, budget, _ in staff if op.id in plan.shifts
+                     and is_shift(grid, plan.shifts[op.id], budget)
+                     and set(plan.seats.get(op.id, {})) <= set(plan.shifts[op.id])
+                     and all(op.skills & services.get(w, frozenset()) for w in plan.seats.get(op.id, {}).values()))
 
 
 def _runs(cells: list[int]) -> list[tuple[int, int]]:
@@ -151,6 +195,7 @@ def _runs(cells: list[int]) -> list[tuple[int, int]]:
 
 
 def solve_plan(req: PlanRequest) -> PlanResult:
+    """Plan every working day of `req`; a previous plan, if given, is kept where nothing forces a change."""
     t0 = perf_counter()
     hourly = defaultdict(lambda: defaultdict(float))
     for (d, hour, service), mins in req.demand.items():
@@ -164,48 +209,50 @@ def solve_plan(req: PlanRequest) -> PlanResult:
         for op_id, mins in req.week_worked_min.items():
             weekly[op_id, first_week] = mins
     load = defaultdict(int)  # operator -> cells worked in the period so far
-    out = PlanResult([], [], defaultdict(float), "OPTIMAL", 0.0, False,
-                     {w.id: w.services for w in req.windows}, {op.id: op.skills for op in req.operators})
+    out = PlanResult([], [], defaultdict(float), "OPTIMAL", 0.0, False, windows={w.id: w.services for w in req.windows},
+                     skills={op.id: op.skills for op in req.operators})
     for day in days:
         if not day.open:
             out.day_status[day.date] = "CLOSED"
             continue
         grid = make_grid(day, hourly[day.date])
         week = day.date.isocalendar()[:2]
-        staff = sorted(((op, min(op.max_daily_min, op.max_weekly_min - weekly[op.id, week]) // CELL, load[op.id])
+        # (operator, budget in cells, load so far), the least loaded first: the greedy prefers them
+        staff = sorted(((op, min(op.max_daily_min, DAY_MAX_MIN,
+                                  min(op.max_weekly_min, WEEK_MAX_MIN) - weekly[op.id, week]) // CELL, load[op.id])
                         for op in req.operators if day.date not in op.days_off
                         and any(offers[op.id, w.id] for w in req.windows)), key=lambda s: (s[2], s[0].id))
         staff = [s for s in staff if s[1] > 0]
         greedy = greedy_day(grid, req.windows, staff)
-        previous = _cells_of(req.previous, day.date, grid) if req.previous else None
-        start = _still_valid(previous, grid, staff, req.windows) if previous else greedy
-        at, status = solve_day(grid, req.windows, staff, previous, start or greedy, per_day, req.seed)
-        if status not in ("OPTIMAL", "FEASIBLE"):
-            at, status, out.greedy_fallback = greedy, "GREEDY", True
-        _record(out, day.date, grid, at, served(grid, at, offers))
+        previous = _on_grid(req.previous, day.date, grid) if req.previous else None
+        kept = _still_valid(previous, grid, staff, req.windows) if previous else DayPlan()
+        plan, status = solve_day(grid, req.windows, staff, previous, kept if kept.shifts else greedy,
+                                 per_day, req.seed)
+        if plan is None:
+            plan, status, out.greedy_fallback = greedy, "GREEDY", True
+        _record(out, day.date, grid, plan, served(grid, plan.seats, offers))
         out.day_status[day.date] = status
-        for op_id, cells in at.items():
+        for op_id, cells in plan.shifts.items():
             weekly[op_id, week] += CELL * len(cells)
             load[op_id] += len(cells)
-    statuses = set(out.day_status.values())
-    out.status = next((s for s in ("GREEDY", "FEASIBLE") if s in statuses), "OPTIMAL")
+    out.status = _worst(out.day_status)
     out.unmet_min = dict(out.unmet_min)
     out.wall_s = perf_counter() - t0
     return out
 
 
-def _record(out: PlanResult, d: date, grid: DayGrid, at: Plan, met: dict[str, int]):
-    for op_id in sorted(at):
-        cells = at[op_id]
-        for first, stop in _runs(sorted(cells)):
-            # split a run where the operator changes windows
-            start = first
+def _record(out: PlanResult, d: date, grid: DayGrid, plan: DayPlan, met: dict[str, int]):
+    for op_id, shift in sorted(plan.shifts.items()):
+        seats = plan.seats.get(op_id, {})
+        for first, stop in _runs(sorted(seats)):
+            start = first  # a run splits where the operator changes windows
             for c in range(first + 1, stop + 1):
-                if c == stop or cells[c] != cells[start]:
-                    out.assignments.append(Assignment(op_id, cells[start], d, grid.time(start), grid.time(c)))
+                if c == stop or seats[c] != seats[start]:
+                    out.assignments.append(Assignment(op_id, seats[start], d, grid.time(start), grid.time(c)))
                     start = c
-        idle = [c for c in range(min(cells), max(cells)) if c not in cells]
-        out.breaks.extend((op_id, d, grid.time(a), grid.time(b)) for a, b in _runs(idle))
+        out.shifts.append((op_id, d, grid.time(shift[0]), grid.time(shift[-1] + 1)))
+        rest = [c for c in range(shift[0], shift[-1]) if c not in shift]
+        out.breaks.extend((op_id, d, grid.time(a), grid.time(b)) for a, b in _runs(rest))
     unmet = {s: sum(v) - met.get(s, 0) for s, v in grid.demand.items()}
     for s, mins in grid.unreachable.items():
         unmet[s] = unmet.get(s, 0) + mins

@@ -1,7 +1,7 @@
 """The CP-SAT model of (part of) one office day on 30-minute cells.
 
 Each operator takes at most one shift from a menu of rule-abiding shifts (see `shifts`), so the
-labour rules never enter the model; x[o, w, c] seats a working operator at a window: one window
+labour rules never enter the model; x[o, w, c] seats an operator on shift at a window: one window
 per operator and one operator per window at a time, only at windows offering one of the
 operator's skills. Soft goals, lexicographic through weights (each tier outweighs everything the
 tiers below it can add up to):
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from .grid import CELL, DayGrid, Plan, flows
+from .grid import CELL, DayGrid, DayPlan, flows
 from .shifts import is_shift, longest_shifts
 
 
@@ -26,42 +26,43 @@ class Context:
     """What the rest of the day's plan fixes around a part (the demand it leaves is in the grid)."""
 
     blocked: set[tuple[int, int]] = field(default_factory=set)  # (window, cell) taken by a fixed operator
-    staffed: set[int] = field(default_factory=set)  # cells where a fixed operator works
+    staffed: set[int] = field(default_factory=set)  # cells where a fixed operator sits at a window
     loads: list[int] = field(default_factory=list)  # the fixed operators' loads, for the balance
 
 
-def _menus(grid: DayGrid, staff: list, plans: tuple[Plan, ...]) -> dict[int, list[tuple[int, ...]]]:
+def _menus(grid: DayGrid, staff: list, plans: tuple[DayPlan, ...]) -> dict[int, list[tuple[int, ...]]]:
     """Candidate shifts per operator: the longest ones, plus the operator's shift in `plans` when
-    valid (so the hint and the previous plan can be reproduced exactly)."""
+    still valid (so the hint and the previous plan can be reproduced exactly)."""
     by_budget: dict[int, set] = {}
     out = {}
     for op, budget, _ in staff:
         if budget not in by_budget:
             by_budget[budget] = {s for shifts in longest_shifts(grid, budget).values() for s in shifts}
-        own = {tuple(sorted(p[op.id])) for p in plans if p.get(op.id)}
+        own = {p.shifts[op.id] for p in plans if op.id in p.shifts}
         out[op.id] = sorted(by_budget[budget] | {s for s in own if is_shift(grid, s, budget)})
     return out
 
 
-def solve_part(grid: DayGrid, windows: list, staff: list, ctx: Context, previous: Plan | None, hint: Plan,
-               det_limit: float, wall_limit: float, seed: int, exact: bool) -> tuple[Plan, str, float]:
+def solve_part(grid: DayGrid, windows: list, staff: list, ctx: Context, previous: DayPlan | None, hint: DayPlan,
+               det_limit: float, wall_limit: float, seed: int, exact: bool) -> tuple[DayPlan | None, str, float]:
     """`staff`: (Operator, budget cells, load cells so far); `hint`: a feasible plan of this part;
     `exact`: the part is the whole day, worth proving optimal.
 
-    Returns the part's plan, the CP-SAT status name and the deterministic time spent."""
+    Returns the part's plan (None if CP-SAT found none), the status name and the deterministic time."""
     m = cp_model.CpModel()
     cells = range(grid.n)
 
     on_shift = defaultdict(list)  # (operator, cell) -> literals of the shifts that work it
+    chosen = {}  # shift literal -> (operator, shift)
     loads = []
-    menus = _menus(grid, staff, (hint, previous or {}))
+    menus = _menus(grid, staff, (hint, previous or DayPlan()))
     for op, _, load in staff:
-        hinted = tuple(sorted(hint.get(op.id, {})))
         choice = []
         for k, shift in enumerate(menus[op.id]):
             v = m.new_bool_var(f"s{op.id}_{k}")
-            m.add_hint(v, shift == hinted)
+            m.add_hint(v, hint.shifts.get(op.id) == shift)
             choice.append((v, len(shift)))
+            chosen[v] = (op.id, shift)
             for c in shift:
                 on_shift[op.id, c].append(v)
         m.add_at_most_one(v for v, _ in choice)
@@ -75,7 +76,7 @@ def solve_part(grid: DayGrid, windows: list, staff: list, ctx: Context, previous
                 for c in cells:
                     if on_shift[op.id, c] and (w.id, c) not in ctx.blocked:
                         x[op.id, w.id, c] = v = m.new_bool_var(f"x{op.id}_{w.id}_{c}")
-                        m.add_hint(v, hint.get(op.id, {}).get(c) == w.id)
+                        m.add_hint(v, hint.seats.get(op.id, {}).get(c) == w.id)
                         by_op[op.id, c].append(v)
                         by_win[w.id, c].append(v)
                         by_cell[c].append(v)
@@ -88,21 +89,21 @@ def solve_part(grid: DayGrid, windows: list, staff: list, ctx: Context, previous
     for (o, w, c), v in x.items():
         if (o, w) not in used:
             used[o, w] = m.new_bool_var(f"u{o}_{w}")
-            m.add_hint(used[o, w], w in hint.get(o, {}).values())
+            m.add_hint(used[o, w], w in hint.seats.get(o, {}).values())
         m.add_implication(v, used[o, w])
     moved = [] if previous is None else [
-        v if previous.get(o, {}).get(c) != w else 1 - v for (o, w, c), v in x.items()]
+        v if previous.seats.get(o, {}).get(c) != w else 1 - v for (o, w, c), v in x.items()]
 
     unstaffed = []
     for c in cells:
         if grid.reception[c] and c not in ctx.staffed:
             lit = m.new_bool_var(f"cov{c}")
             m.add(lit <= sum(by_cell[c]))
-            m.add_hint(lit, any(c in at for at in hint.values()))
+            m.add_hint(lit, any(c in at for at in hint.seats.values()))
             unstaffed.append(1 - lit)
 
     skills = {op.id: op.skills for op, _, _ in staff}
-    met = flows(grid, hint, {(o, w.id): skills[o] & w.services for o in skills for w in windows})
+    met = flows(grid, hint.seats, {(o, w.id): skills[o] & w.services for o in skills for w in windows})
     served = defaultdict(list)  # (service, cell) -> minutes served at each window
     for w in windows:
         for c in cells:
@@ -148,9 +149,12 @@ def solve_part(grid: DayGrid, windows: list, staff: list, ctx: Context, previous
     solver.parameters.linearization_level = 1 if exact else 0
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return {}, solver.status_name(status), solver.deterministic_time
-    at: Plan = defaultdict(dict)
+        return None, solver.status_name(status), solver.deterministic_time
+    plan = DayPlan()
+    for v, (o, shift) in chosen.items():
+        if solver.boolean_value(v):
+            plan.shifts[o] = shift
     for (o, w, c), v in x.items():
         if solver.boolean_value(v):
-            at[o][c] = w
-    return dict(at), solver.status_name(status), solver.deterministic_time
+            plan.seats.setdefault(o, {})[c] = w
+    return plan, solver.status_name(status), solver.deterministic_time

@@ -3,8 +3,6 @@
 Rules: one contiguous presence; at most one idle open cell (the meal break); never more than
 MAX_RUN cells of work in a row (a closed office break also ends a run); at most `budget` cells.
 """
-from dataclasses import replace
-
 from .grid import MAX_RUN, DayGrid
 
 
@@ -37,14 +35,6 @@ def longest_shifts(grid: DayGrid, budget: int) -> dict[int, list[tuple[int, ...]
             best = max(len(s) for s in found)
             out[start] = sorted(s for s in found if len(s) == best and s)
     return out
-
-
-def shift_menu(grid: DayGrid, budget: int) -> set[tuple[int, ...]]:
-    """The longest shifts from every start and, for a window shared in turns, to every end."""
-    mirror = replace(grid, open=grid.open[::-1])  # the rules read the same backwards
-    last = grid.n - 1
-    return ({s for shifts in longest_shifts(grid, budget).values() for s in shifts}
-            | {tuple(last - c for c in reversed(s)) for shifts in longest_shifts(mirror, budget).values() for s in shifts})
 
 
 def is_shift(grid: DayGrid, cells: tuple[int, ...], budget: int) -> bool:

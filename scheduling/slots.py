@@ -4,12 +4,12 @@ Slots step by the service's duration from the start of each reception interval a
 so none crosses a break or runs past closing. A slot's capacity is the windows able to serve the
 whole slot, less the share kept for walk-ins; its free places are only those admission will accept.
 """
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from fractions import Fraction
 from math import floor
 
-from .admission import BookingInterval, WindowAvailability, admit
+from .admission import BookingInterval, DayBook, WindowAvailability
 from .calendar import KYIV, Day, aware
 from .intervals import clock, covers, minutes, spans
 
@@ -38,22 +38,14 @@ def walk_in_reserve(capacities: list[int], share: float) -> list[int]:
     return out
 
 
-def _places(windows, day_bookings, service, start, end, limit, time_limit_s):
-    """How many more bookings (up to `limit`) of [start, end) admission accepts one after another.
-
-    Returns the count and the day's bookings re-assigned by the first admission (a cheap starting
-    point for the next slot, as their stored windows may be stale).
-    """
-    placed, carried = day_bookings, day_bookings
-    for n in range(limit):
-        probe = BookingInterval(("probe", n), service, start, end)
-        verdict = admit(windows, placed, probe, time_limit_s)
-        if not verdict.ok:
-            return n, carried
-        placed = [replace(b, window_id=verdict.assignment[b.booking_id]) for b in [*placed, probe]]
-        if n == 0:
-            carried = placed[:-1]
-    return limit, carried
+def _places(book: DayBook, service: str, start: time, end: time, limit: int, time_limit_s: float) -> int:
+    """How many more bookings (up to `limit`) of [start, end) admission accepts one after another."""
+    mark = book.mark()
+    n = 0
+    while n < limit and book.admit(BookingInterval(("probe", n), service, start, end), time_limit_s).ok:
+        n += 1
+    book.rollback(mark)
+    return n
 
 
 def slots_for(day: Day, duration_min: int, windows: list[WindowAvailability], bookings: list[BookingInterval],
@@ -74,13 +66,13 @@ def slots_for(day: Day, duration_min: int, windows: list[WindowAvailability], bo
     serving = [spans(w.intervals) for w in windows if service in w.services]
     capacities = [sum(covers(s, t, t + duration_min) for s in serving) for t in starts]
     earliest = now.astimezone(timezone.utc) + timedelta(minutes=min_notice_min)  # UTC: real minutes across DST
+    book = DayBook(windows, bookings)
     out = []
     for t, cap, kept in zip(starts, capacities, walk_in_reserve(capacities, walk_in_share)):
         offered = cap - kept
         if offered <= 0 or aware(day.date, clock(t)) < earliest:
             continue
         booked = sum(1 for b in bookings if b.service == service and t <= minutes(b.start) < t + duration_min)
-        free, bookings = _places(windows, bookings, service, clock(t), clock(t + duration_min),
-                                 max(offered - booked, 0), time_limit_s)
+        free = _places(book, service, clock(t), clock(t + duration_min), max(offered - booked, 0), time_limit_s)
         out.append(Slot(clock(t), clock(t + duration_min), offered, free))
     return out

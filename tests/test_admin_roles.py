@@ -76,7 +76,7 @@ def test_manager_cannot_make_a_centre_closure_or_raise_accounts(schema, client):
     assert "pok-op" not in client.get("/admin/staff").get_data(as_text=True)
     r = client.post("/admin/staff/new", data={"username": "new-op", "password": "long-enough-1", "role": "operator",
                                               "office_id": office("pokrovskyi").id, "active": "y"})
-    assert r.status_code == 422  # another office is not a choice
+    assert r.status_code == 403  # another office: refused outright
     r = client.post("/admin/staff/new", data={"username": "new-op", "password": "long-enough-1", "role": "operator",
                                               "office_id": office().id, "active": "y"})
     assert r.status_code == 302

@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import clock
 from ..extensions import db
 from .office import Office, Service, Window
 from .types import UTCDateTime, utcnow
@@ -133,7 +134,7 @@ class Event(db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    ts: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: clock.now())  # the app's clock
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
     kind: Mapped[str] = mapped_column(String(32))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))

@@ -1,4 +1,5 @@
 """Admission: exact on small days (checked against a brute force), and moves bookings when it must."""
+from dataclasses import replace
 from datetime import time
 from unittest import mock
 
@@ -98,48 +99,54 @@ def test_cp_sat_decides_when_short_chains_do_not():
 
 windows_st = st.lists(
     st.tuples(st.frozensets(st.sampled_from("abc"), min_size=1),
-              st.lists(st.tuples(st.integers(0, 10), st.integers(1, 10)), min_size=1, max_size=2)),
-    min_size=1, max_size=4)
-requests_st = st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 18), st.sampled_from([10, 20, 30, 40])),
-                       min_size=1, max_size=24)
+              st.one_of(st.just((0, 12)), st.tuples(st.integers(0, 10), st.integers(2, 12)))),
+    min_size=2, max_size=4)
+requests_st = st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 20), st.sampled_from([10, 20, 30, 40])),
+                       min_size=1, max_size=30)
 
 
 def availability(spec):
-    """Window specs to WindowAvailability: pieces of 09:00-13:00 on a 20-minute grid."""
-    out = []
-    for k, (services, pieces) in enumerate(spec):
-        spans = sorted((540 + 20 * a, min(540 + 20 * (a + n), 780)) for a, n in pieces)
-        merged = []
-        for a, b in spans:
-            if merged and a <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-            else:
-                merged.append((a, b))
-        out.append(WindowAvailability(k, services, tuple((clock(a), clock(b)) for a, b in merged)))
-    return out
+    """Window specs to WindowAvailability: all of 09:00-13:00 or a stretch of it on a 20-minute grid."""
+    return [WindowAvailability(k, services, ((clock(540 + 20 * a), clock(min(540 + 20 * (a + n), 780))),))
+            for k, (services, (a, n)) in enumerate(spec)]
 
 
-@pytest.mark.parametrize("chains", [True, False], ids=["fast path", "exact step"])
-@settings(max_examples=200, deadline=None)
+@pytest.mark.parametrize("stored, chains", [(True, True), (False, True), (False, False)],
+                         ids=["stored windows", "no stored windows", "no ejection chains"])
+@settings(max_examples=200, deadline=None, database=None)
 @given(spec=windows_st, requests=requests_st)
-def test_property_admission_is_exact(feasible, chains, spec, requests):
+def test_property_admission_is_exact(feasible, stored, chains, spec, requests):
     """Admitted one by one: the admitted set always fits (and the assignment shows how), and a
-    request that would keep the day feasible is never refused. Without ejection chains, whatever
-    first fit cannot place goes to CP-SAT, which gets checked the same way."""
-    with mock.patch.object(admission, "NODE_BUDGET", admission.NODE_BUDGET if chains else 0):
-        check_stream(feasible, availability(spec), requests)
-
-
-def check_stream(feasible, windows, requests):
+    request that would keep the day feasible is never refused. Forgetting the stored windows makes
+    first fit fail often, and without ejection chains all of that goes to CP-SAT."""
+    windows = availability(spec)
     existing = []
-    for n, (service, slot, duration) in enumerate(requests):
-        start = 540 + 10 * slot
-        new = BookingInterval(n, service, clock(start), clock(min(start + duration, 780)))
-        verdict = admit(windows, existing, new)
-        assert verdict.exact  # small days never run out of time
-        assert verdict.ok == feasible(windows, existing + [new])
-        if verdict.ok:
-            existing = [BookingInterval(b.booking_id, b.service, b.start, b.end, verdict.assignment[b.booking_id])
-                        for b in existing + [new]]
-            assert_valid(windows, existing, verdict.assignment)
-    assert feasible(windows, existing)
+    with mock.patch.object(admission, "NODE_BUDGET", admission.NODE_BUDGET if chains else 0):
+        for n, (service, slot, duration) in enumerate(requests):
+            start = 540 + 10 * slot
+            new = BookingInterval(n, service, clock(start), clock(min(start + duration, 780)))
+            verdict = admit(windows, existing if stored else [replace(b, window_id=None) for b in existing], new)
+            assert verdict.exact  # small days never run out of time
+            assert verdict.ok == feasible(windows, existing + [new])
+            if verdict.ok:
+                existing = [replace(b, window_id=verdict.assignment[b.booking_id]) for b in existing + [new]]
+                assert_valid(windows, existing, verdict.assignment)
+
+
+crowded_windows_st = st.lists(st.frozensets(st.sampled_from("ab"), min_size=1), min_size=2, max_size=4)
+bookings_st = st.lists(st.tuples(st.sampled_from("ab"), st.integers(0, 9), st.sampled_from([20, 30, 40, 60])),
+                       min_size=2, max_size=10)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(services=crowded_windows_st, booked=bookings_st)
+def test_property_exact_step_on_crowded_days(feasible, services, booked):
+    """Random crowded days with no stored windows and no ejection chains: first fit fails often,
+    so Hall's condition and CP-SAT decide, and must agree with the brute force."""
+    windows = [WindowAvailability(k, s, ((T("09:00"), T("13:00")),)) for k, s in enumerate(services)]
+    day = [BookingInterval(n, s, clock(540 + 10 * k), clock(540 + 10 * k + d)) for n, (s, k, d) in enumerate(booked)]
+    with mock.patch.object(admission, "NODE_BUDGET", 0):
+        verdict = admit(windows, day[:-1], day[-1])
+    assert verdict.ok == feasible(windows, day)
+    if verdict.ok:
+        assert_valid(windows, day, verdict.assignment)
