@@ -44,9 +44,8 @@ def _menus(grid: DayGrid, staff: list, plans: tuple[DayPlan, ...]) -> dict[int, 
 
 
 def solve_part(grid: DayGrid, windows: list, staff: list, ctx: Context, previous: DayPlan | None, hint: DayPlan,
-               det_limit: float, wall_limit: float, seed: int, exact: bool) -> tuple[DayPlan | None, str, float]:
-    """`staff`: (Operator, budget cells, load cells so far); `hint`: a feasible plan of this part;
-    `exact`: the part is the whole day, worth proving optimal.
+               det_limit: float, wall_limit: float, seed: int) -> tuple[DayPlan | None, str, float]:
+    """`staff`: (Operator, budget cells, load cells so far); `hint`: a feasible plan of this part.
 
     Returns the part's plan (None if CP-SAT found none), the status name and the deterministic time."""
     m = cp_model.CpModel()
@@ -144,9 +143,6 @@ def solve_part(grid: DayGrid, windows: list, staff: list, ctx: Context, previous
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.interleave_search = False
-    # The LP relaxation proves a small office's day optimal fast, but on a part of a big office it
-    # only slows the search down: no LP there.
-    solver.parameters.linearization_level = 1 if exact else 0
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, solver.status_name(status), solver.deterministic_time

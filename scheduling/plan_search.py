@@ -1,9 +1,9 @@
 """One office day: CP-SAT on the whole day when the office is small, else a neighbourhood search.
 
 CP-SAT with one worker (so that plans are repeatable) has no neighbourhood search of its own and
-barely improves a big office's day in the time there is; re-solving a few related windows at a
-time, the rest of the plan fixed, does. Neighbourhoods come from a seeded RNG and the search stops
-on CP-SAT's deterministic time, so the same input gives the same plan.
+barely improves a big office's day in the time there is; re-solving the shifts and seats of a few
+operators at a time, the rest of the plan fixed, does. Neighbourhoods come from a seeded RNG and
+the search stops on CP-SAT's deterministic time, so the same input gives the same plan.
 """
 import random
 from dataclasses import replace
@@ -12,9 +12,10 @@ from time import perf_counter
 from .grid import DayGrid, DayPlan, flows
 from .plan_model import Context, solve_part
 
-NEIGHBOURHOOD = 4  # windows re-solved together; an office with no more is solved whole
-DET_PER_SECOND = 0.3  # CP-SAT deterministic time per wall second here, roughly
-ROUNDS = 6  # a neighbourhood gets 1/ROUNDS of the day's budget (more rounds if some finish early)
+WHOLE_DAY_WINDOWS = 4  # an office with no more windows is solved in one model
+NEIGHBOURHOOD = 3  # operators re-solved together (more makes rounds slower, fewer makes them myopic)
+DET_PER_SECOND = 0.2  # CP-SAT deterministic time per wall second on these models, roughly
+ROUNDS = 10  # a neighbourhood gets 1/ROUNDS of the day's budget (more rounds if some finish early)
 
 
 def _offers(windows: list, staff: list) -> dict:
@@ -35,12 +36,10 @@ def score(grid: DayGrid, plan: DayPlan, windows: list, staff: list, previous: Da
             sum(len(set(at.values())) for at in plan.seats.values()))
 
 
-def _around(grid: DayGrid, plan: DayPlan, chosen: set[int], windows: list, staff: list):
-    """Split `plan` into the operators free to move (seated only at `chosen` windows, or not at
-    all) and the fixed rest; returns the grid with the demand the rest leaves, the free staff, the
-    context and the fixed part."""
-    free = [s for s in staff if set(plan.seats.get(s[0].id, {}).values()) <= chosen]
-    fixed = plan.only(set(plan.shifts) - {op.id for op, _, _ in free})
+def _around(grid: DayGrid, plan: DayPlan, free: set[int], windows: list, staff: list):
+    """The part of the day for the `free` operators: the grid with the demand the others leave,
+    the free staff, the context the others fix, and the others' plan."""
+    fixed = plan.only(set(plan.shifts) - free)
     blocked = {(w, c) for at in fixed.seats.values() for c, w in at.items()}
     # The fixed windows keep what they serve in the current plan's flow, so the current plan of the
     # free part still fits what they leave (a fresh flow of the fixed part alone could take other demand).
@@ -50,7 +49,7 @@ def _around(grid: DayGrid, plan: DayPlan, chosen: set[int], windows: list, staff
             left[s][c] -= minutes
     ctx = Context(blocked, {c for at in fixed.seats.values() for c in at},
                   [load + len(fixed.shifts.get(op.id, ())) for op, _, load in staff if op.id in fixed.shifts])
-    return replace(grid, demand=left), free, ctx, fixed
+    return replace(grid, demand=left), [s for s in staff if s[0].id in free], ctx, fixed
 
 
 def solve_day(grid: DayGrid, windows: list, staff: list, previous: DayPlan | None, start: DayPlan,
@@ -58,20 +57,18 @@ def solve_day(grid: DayGrid, windows: list, staff: list, previous: DayPlan | Non
     """`staff`: (Operator, budget cells, load cells so far); `start`: a feasible plan."""
     budget = time_limit_s * DET_PER_SECOND
     guard = max(3 * time_limit_s, 1.0)  # wall-clock seconds: only a busy or slow machine gets there
-    if len(windows) <= NEIGHBOURHOOD:
-        plan, status, _ = solve_part(grid, windows, staff, Context(), previous, start, budget, guard, seed, exact=True)
+    if len(windows) <= WHOLE_DAY_WINDOWS:
+        plan, status, _ = solve_part(grid, windows, staff, Context(), previous, start, budget, guard, seed)
         return plan, status
     rng = random.Random(seed)
+    operators = [op.id for op, _, _ in staff]
     plan, best = start, score(grid, start, windows, staff, previous)
     spent, deadline = 0.0, perf_counter() + guard
     while spent < budget and perf_counter() < deadline:
-        pivot = rng.choice(windows)
-        ranked = sorted(windows, key=lambda w: (-len(w.services & pivot.services), rng.random()))
-        chosen = {w.id for w in ranked[:NEIGHBOURHOOD]}
-        part_grid, part_staff, ctx, fixed = _around(grid, plan, chosen, windows, staff)
-        part, _, used = solve_part(part_grid, [w for w in windows if w.id in chosen], part_staff, ctx, previous,
-                                   plan.only(op.id for op, _, _ in part_staff),
-                                   min(budget / ROUNDS, budget - spent), guard, seed, exact=False)
+        free = set(rng.sample(operators, min(NEIGHBOURHOOD, len(operators))))
+        part_grid, part_staff, ctx, fixed = _around(grid, plan, free, windows, staff)
+        part, _, used = solve_part(part_grid, windows, part_staff, ctx, previous, plan.only(free),
+                                   min(budget / ROUNDS, budget - spent), guard, seed)
         spent += max(used, 1e-3)  # a round always costs something, so the loop ends
         if part is not None:
             candidate = DayPlan({**fixed.shifts, **part.shifts}, {**fixed.seats, **part.seats})
