@@ -57,25 +57,12 @@ def build_request(office: Office, d_from: date, d_to: date, time_limit_s: float 
     demand = _history_demand(office, days, durations) or default_demand(
         days, {s: durations[s] for s in services},
         DEFAULT_VISITORS.get(office.code, DEFAULT_VISITORS_TERRITORIAL))
-    previous = [PlanResult.from_dict(p.plan) for p in db.session.scalars(
-        select(StaffPlan).where(StaffPlan.office_id == office.id, StaffPlan.day.between(d_from, d_to)))]
+    previous = PlanResult.merged([PlanResult.from_dict(p.plan) for p in db.session.scalars(
+        select(StaffPlan).where(StaffPlan.office_id == office.id, StaffPlan.day.between(d_from, d_to)))])
     open_days = sum(1 for d in days if d.open)
     return PlanRequest(office=office.code, days=days, windows=windows, operators=_operators(office, services),
-                       demand=demand, previous=_merge(previous),
+                       demand=demand, previous=previous,
                        time_limit_s=time_limit_s or max(1.0, SECONDS_PER_DAY * open_days))
-
-
-def _merge(plans: list[PlanResult]) -> PlanResult | None:
-    """The stored day plans of the period as one previous plan, for stability."""
-    if not plans:
-        return None
-    first = plans[0]
-    for p in plans[1:]:
-        first.assignments += p.assignments
-        first.breaks += p.breaks
-        first.windows |= p.windows
-        first.skills |= p.skills
-    return first
 
 
 def run_plan(office: Office, d_from: date, d_to: date, time_limit_s: float | None = None) -> PlanResult:

@@ -56,4 +56,7 @@ def subtract(base: list[Span], cuts: list[Span]) -> list[Span]:
 
 def covers(spans_: list[Span], a: int, b: int) -> bool:
     """Whether [a, b) lies inside one of the merged `spans_` (so it crosses no gap)."""
-    return any(s <= a and b <= e for s, e in spans_)
+    for s, e in spans_:  # a plain loop: this runs for every booking of a day on every admission
+        if s <= a and b <= e:
+            return True
+    return False

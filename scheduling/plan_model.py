@@ -10,7 +10,7 @@ tiers below it can add up to):
   2. workload balance: the spread of the operators' load over the period so far,
   3. stability: seat-cells that differ from the previous plan,
   4. windows used per operator (fewer moves between windows).
-A part is some windows and operators of the day, the rest of the plan fixed around it.
+A part is some of the day's operators (or all of them), the rest of the plan fixed around it.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
