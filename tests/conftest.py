@@ -99,6 +99,42 @@ def app(database_url):
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def fresh_request_state(request):
+    """The `app` fixture keeps one app context (one `g`) for a whole test, where a real server has a fresh
+    one per request: forget the language and the signed-in user Flask-Babel and Flask-Login cache in it."""
+    if "app" not in request.fixturenames:
+        return
+    from flask import g
+    app = request.getfixturevalue("app")
+
+    @app.before_request
+    def _forget():
+        g.pop("_flask_babel", None)
+        g.pop("_login_user", None)
+
+
+# Browser tests drive Debian's chromium; no browser is ever downloaded.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_name():
+    return "chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "uk-UA"}  # as the centre's screens are set up
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -20,18 +20,6 @@ pytestmark = pytest.mark.skipif(os.environ.get("SKIP_BROWSER") == "1", reason="S
 FAKE_NOW = "2026-11-24T11:00:00+02:00"
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "headless": True, "args": [
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]}
-
-
-@pytest.fixture(scope="session")
-def browser_name():
-    return "chromium"
-
-
 @pytest.fixture
 def site(app, database_url):
     """The server, with an admin (boss) and an operator (op1) of the main office."""

@@ -12,22 +12,9 @@ import requests
 from .conftest import LiveServer
 from .test_booking_support import MONDAY, one_window_one_place
 
-CHROMIUM = "/usr/bin/chromium"
 FAKE_NOW = "2026-11-23T10:00:00+02:00"
 
 pytestmark = pytest.mark.skipif(os.environ.get("SKIP_BROWSER") == "1", reason="SKIP_BROWSER=1")
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": [
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]}
-
-
-@pytest.fixture(scope="session")
-def browser_name():
-    return "chromium"
 
 
 @pytest.fixture(scope="session")

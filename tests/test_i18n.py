@@ -25,20 +25,6 @@ PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|\{\w*\}")
 
 
-@pytest.fixture(autouse=True)
-def fresh_locale_per_request(request):
-    """The `app` fixture keeps one app context (one `g`) for the whole test, so Flask-Babel would keep the
-    first request's language; a real server has a fresh `g` per request. Forget it before each request."""
-    if "app" not in request.fixturenames:
-        return
-    from flask import g
-    app = request.getfixturevalue("app")
-
-    @app.before_request
-    def _forget_locale():
-        g.pop("_flask_babel", None)
-
-
 def _read(path: Path):
     with path.open("rb") as f:
         return read_po(f)

@@ -25,20 +25,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(autouse=True)
-def fresh_locale_per_request(request):
-    """The `app` fixture keeps one app context (one `g`) for the whole test, so Flask-Babel would keep the
-    first request's language; a real server has a fresh `g` per request. Forget it before each request."""
-    if "app" not in request.fixturenames:
-        return
-    from flask import g
-    app = request.getfixturevalue("app")
-
-    @app.before_request
-    def _forget_locale():
-        g.pop("_flask_babel", None)
-
-
 @pytest.fixture
 def now(monkeypatch):
     c = Clock(TUESDAY)
