@@ -70,7 +70,8 @@ def apply(obj, values: dict) -> dict:
 def audit(action: str, entity: str, entity_id, summary: str, office_id: int | None = None,
           changes: dict | None = None) -> AuditLog:
     """Add the entry to the session: it is committed with the change it describes, or not at all.
-    Never put a citizen's name or phone here."""
+    Never put a citizen's name or phone here. The summary is a stored record, written in Ukrainian whatever
+    the language of the page (not translated, so the log reads the same for everyone)."""
     entry = AuditLog(staff_id=current_user.id, username=current_user.username, office_id=office_id,
                      action=action, entity=entity, entity_id=None if entity_id is None else str(entity_id),
                      summary=summary[:500], changes=changes or {})

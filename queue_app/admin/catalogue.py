@@ -1,6 +1,7 @@
 """The centre's catalogue (admins only): services (duration, ticket letter, documents of the card) and
 priority categories."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
@@ -36,7 +37,7 @@ def service(code: str):
         if changes:
             audit("update", "service", service.code, f"Змінено послугу {service.code}", None, changes)
         db.session.commit()
-        flash("Зміни збережено." if changes else "Змін немає.", "ok")
+        flash(_("Зміни збережено.") if changes else _("Змін немає."), "ok")
         return redirect(url_for("admin.services"))
     return render_template("admin/service.html", service=service, form=form), 200 if not form.errors else 422
 
@@ -59,7 +60,7 @@ def priority(pc_id: int | None):
     if form.validate_on_submit():
         clash = db.session.scalar(select(PriorityCategory).where(PriorityCategory.code == form.code.data))
         if clash is not None and clash is not row:
-            form.code.errors.append("Категорія з таким кодом уже є.")
+            form.code.errors.append(_("Категорія з таким кодом уже є."))
         else:
             values = {"code": form.code.data, "name": form.name.data.strip(),
                       "name_en": (form.name_en.data or "").strip(), "active": form.active.data}
@@ -75,6 +76,6 @@ def priority(pc_id: int | None):
                     audit("update", "priority", row.code, f"Змінено пріоритетну категорію «{row.name}»", None,
                           changes)
             db.session.commit()
-            flash("Збережено.", "ok")
+            flash(_("Збережено."), "ok")
             return redirect(url_for("admin.priorities"))
     return render_template("admin/priority.html", row=row, form=form), 200 if not form.errors else 422

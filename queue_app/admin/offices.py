@@ -2,6 +2,7 @@
 each service in the office (bookable, walk-in share, daily cap, last ticket), kiosks and boards,
 the retention period, and the audit log."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -23,8 +24,8 @@ def _retention_error(days) -> str | None:
         return None
     lo, hi = retention.min_days(), retention.MAX_DAYS
     if not lo <= days <= hi:
-        return (f"Строк зберігання — від {lo} до {hi} днів (неявки за {lo} днів потрібні для блокування "
-                f"онлайн-запису).")
+        return _("Строк зберігання — від %(lo)s до %(hi)s днів (неявки за %(lo)s днів потрібні для блокування "
+                 "онлайн-запису).", lo=lo, hi=hi)
     return None
 
 
@@ -54,7 +55,7 @@ def office(code: str):
             if changes:
                 audit("update", "office", office.code, f"Змінено офіс «{office.name}»", office.id, changes)
             db.session.commit()
-            flash("Зміни збережено." if changes else "Змін немає.", "ok")
+            flash(_("Зміни збережено.") if changes else _("Змін немає."), "ok")
             return redirect(url_for("admin.office", code=office.code))
     return render_template("admin/office.html", office=office, form=form, pause=PauseForm(),
                            centre_days=retention.centre_days()), 200 if not form.errors else 422
@@ -70,16 +71,16 @@ def office_pause(code: str, action: str):
     reason = (form.reason.data or "").strip()
     if action == "pause":
         if not reason:
-            flash("Вкажіть причину паузи: її побачать відвідувачі на табло.", "error")
+            flash(_("Вкажіть причину паузи: її побачать відвідувачі на табло."), "error")
             return redirect(url_for("admin.office", code=office.code)), 303
         audit("pause", "office", office.code, f"Пауза офісу: {reason}", office.id, {"paused_reason": [None, reason]})
         tickets.set_office_pause(office, reason, current_user.id)
-        flash("Видачу талонів призупинено.", "ok")
+        flash(_("Видачу талонів призупинено."), "ok")
     else:
         audit("resume", "office", office.code, "Роботу офісу відновлено", office.id,
               {"paused_reason": [office.paused_reason, None]})
         tickets.set_office_pause(office, None, current_user.id)
-        flash("Роботу відновлено.", "ok")
+        flash(_("Роботу відновлено."), "ok")
     return redirect(request.form.get("back") if request.form.get("back", "").startswith("/admin/")
                     else url_for("admin.office", code=office.code))
 
@@ -100,7 +101,7 @@ def settings():
             audit("update", "retention", "centre", "Змінено строк зберігання персональних даних у центрі", None,
                   {"days": [old, form.retention_days.data]})
             db.session.commit()
-            flash("Зміни збережено.", "ok")
+            flash(_("Зміни збережено."), "ok")
             return redirect(url_for("admin.settings"))
     return render_template("admin/settings.html", form=form), 200 if not form.errors else 422
 
@@ -126,7 +127,7 @@ def _save_window(office: Office, window: Window | None):
         clash = db.session.scalar(select(Window).where(Window.office_id == office.id,
                                                        Window.number == form.number.data))
         if clash is not None and clash is not window:
-            form.number.errors.append(f"Вікно № {form.number.data} у цьому офісі вже є.")
+            form.number.errors.append(_("Вікно № %(number)s у цьому офісі вже є.", number=form.number.data))
         else:
             services = list(db.session.scalars(select(Service).where(Service.id.in_(form.services.data or []))))
             new = window is None
@@ -147,7 +148,7 @@ def _save_window(office: Office, window: Window | None):
                 audit("create" if new else "update", "window", window.id, f"{what} вікно № {window.number}",
                       office.id, changes)
             db.session.commit()
-            flash("Вікно збережено.", "ok")
+            flash(_("Вікно збережено."), "ok")
             return redirect(url_for("admin.office", code=office.code) + "#windows")
     return render_template("admin/window.html", office=office, window=window, form=form), \
         200 if not form.errors else 422
@@ -191,7 +192,7 @@ def office_service(code: str, service_code: str):
             audit("update", "office_service", f"{office.code}/{service.code}",
                   f"Змінено умови послуги {service.code} в офісі", office.id, changes)
         db.session.commit()
-        flash("Зміни збережено." if changes else "Змін немає.", "ok")
+        flash(_("Зміни збережено.") if changes else _("Змін немає."), "ok")
         return redirect(url_for("admin.office_services", code=office.code))
     return render_template("admin/office_service.html", office=office, service=service, form=form), \
         200 if not form.errors else 422

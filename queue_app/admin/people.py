@@ -1,6 +1,8 @@
 """Staff accounts and their skills. Admins manage every account; a manager only the operators of
 their own office (never a manager or admin account, never another office)."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,7 +12,7 @@ from . import bp
 from .access import audit, is_admin, visible_offices
 from .forms import StaffForm
 
-ROLE_NAMES = {"operator": "оператор", "manager": "керівник офісу", "admin": "адміністратор центру"}
+ROLE_NAMES = {"operator": _l("оператор"), "manager": _l("керівник офісу"), "admin": _l("адміністратор центру")}
 
 
 def _error(field, message: str) -> None:
@@ -33,9 +35,9 @@ def staff_list():
 def _form(staff: Staff | None) -> StaffForm:
     form = StaffForm(obj=staff)
     offices = visible_offices()
-    form.office_id.choices = ([(0, "— (увесь центр)")] if is_admin() else []) + [(o.id, o.name) for o in offices]
+    form.office_id.choices = ([(0, _("— (увесь центр)"))] if is_admin() else []) + [(o.id, o.name) for o in offices]
     if not is_admin():
-        form.role.choices = [("operator", "Адміністратор вікна (оператор)")]
+        form.role.choices = [("operator", _("Адміністратор вікна (оператор)"))]
     services = db.session.scalars(select(Service).order_by(Service.code)).all()
     form.skills.choices = [(s.id, f"{s.code} — {s.name[:60]}") for s in services]
     if request.method == "GET":
@@ -54,24 +56,24 @@ def _save(staff: Staff | None):
         clash = db.session.scalar(select(Staff).where(Staff.username == form.username.data))
         errors = False
         if clash is not None and clash is not staff:
-            _error(form.username, "Такий користувач уже є.")
+            _error(form.username, _("Такий користувач уже є."))
             errors = True
         if form.role.data != "admin" and office is None:
-            _error(form.office_id, "Оператор і керівник належать до офісу: оберіть офіс.")
+            _error(form.office_id, _("Оператор і керівник належать до офісу: оберіть офіс."))
             errors = True
         if office is not None and not current_user.may_manage(office):
             abort(403)
         if staff is None and not form.password.data:
-            _error(form.password, "Задайте пароль нового облікового запису (щонайменше 8 символів).")
+            _error(form.password, _("Задайте пароль нового облікового запису (щонайменше 8 символів)."))
             errors = True
         if staff is not None and staff.id == current_user.id and (not form.active.data or form.role.data != staff.role):
-            _error(form.active, "Власну роль змінити або вимкнути власний обліковий запис не можна.")
+            _error(form.active, _("Власну роль змінити або вимкнути власний обліковий запис не можна."))
             errors = True
         if office is not None and form.skills.data:
             offered = set(db.session.scalars(select(OfficeService.service_id)
                                              .where(OfficeService.office_id == office.id)))
             if not set(form.skills.data) <= offered:
-                _error(form.skills, "Серед навичок є послуги, яких цей офіс не надає.")
+                _error(form.skills, _("Серед навичок є послуги, яких цей офіс не надає."))
                 errors = True
         if valid and not errors:
             new = staff is None
@@ -98,7 +100,7 @@ def _save(staff: Staff | None):
                 audit("create" if new else "update", "staff", staff.id,
                       f"{'Створено' if new else 'Змінено'} обліковий запис {staff.username}", staff.office_id, changes)
             db.session.commit()
-            flash("Обліковий запис збережено.", "ok")
+            flash(_("Обліковий запис збережено."), "ok")
             return redirect(url_for("admin.staff_list"))
     return render_template("admin/staff.html", staff=staff, form=form), 200 if not form.errors else 422
 

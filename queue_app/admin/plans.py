@@ -3,6 +3,7 @@ its job), and the plan of a date as a readable timetable."""
 from datetime import date, timedelta
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock, planning
@@ -26,7 +27,7 @@ def plan(code: str):
         audit("plan", "plan_job", job_id, f"Запущено складання плану {form.date_from.data}–{form.date_to.data}",
               office.id, {"from": [None, form.date_from.data.isoformat()], "to": [None, form.date_to.data.isoformat()]})
         db.session.commit()
-        flash("План складається у фоні; сторінка покаже, коли він буде готовий.", "ok")
+        flash(_("План складається у фоні; сторінка покаже, коли він буде готовий."), "ok")
         return redirect(url_for("admin.plan", code=office.code, job=job_id))
     jobs = db.session.scalars(select(PlanJob).where(PlanJob.office_id == office.id)
                               .order_by(PlanJob.id.desc()).limit(10)).all()

@@ -1,5 +1,7 @@
 """Schedule regimes of an office (Schedule.rules = scheduling.Regime in dict form) and closures."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from scheduling import Regime
@@ -12,8 +14,10 @@ from .access import audit, is_admin, office_by_code, require_admin, require_offi
 from .forms import (WEEKDAY_NAMES, AdminForm, ClosureForm, RegimeForm, format_intervals, format_nth, parse_intervals,
                     parse_nth)
 
-TEMPLATE_ERRORS = {"reception hours must lie within working hours": "Години прийому мають лежати в межах робочих годин.",
-                   "empty interval": "Порожній проміжок часу: початок має бути раніше кінця."}
+TEMPLATE_ERRORS = {
+    "reception hours must lie within working hours": _l("Години прийому мають лежати в межах робочих годин."),
+    "empty interval": _l("Порожній проміжок часу: початок має бути раніше кінця."),
+}
 
 
 def _error(field, message: str) -> None:
@@ -22,7 +26,8 @@ def _error(field, message: str) -> None:
 
 def _template_error(err: ValueError) -> str:
     text = str(err)
-    return next((uk for en, uk in TEMPLATE_ERRORS.items() if text.startswith(en)), f"Неправильні години: {text}")
+    return next((str(uk) for en, uk in TEMPLATE_ERRORS.items() if text.startswith(en)),
+                _("Неправильні години: %(error)s", error=text))
 
 
 @bp.get("/offices/<code>/schedules")
@@ -66,7 +71,8 @@ def _rules(form: RegimeForm) -> dict | None:
             continue
         if not day["reception"] or not day["open"]:
             _error(getattr(form, f"{wd}_open"),
-                   f"{WEEKDAY_NAMES[wd]}: вкажіть і робочі години, і години прийому (або залиште день порожнім — вихідний).")
+                   _("%(day)s: вкажіть і робочі години, і години прийому (або залиште день порожнім — вихідний).",
+                     day=WEEKDAY_NAMES[wd]))
             ok = False
             continue
         try:
@@ -91,7 +97,7 @@ def _rules(form: RegimeForm) -> dict | None:
     if not ok:
         return None
     if not weekly and not nth:
-        _error(form.mon_open, "Режим без жодного робочого дня: заповніть години хоча б одного дня.")
+        _error(form.mon_open, _("Режим без жодного робочого дня: заповніть години хоча б одного дня."))
         return None
     rules = {"name": form.name.data.strip(), "weekly": weekly, "nth": nth,
              "valid_from": form.valid_from.data.isoformat() if form.valid_from.data else None,
@@ -100,7 +106,7 @@ def _rules(form: RegimeForm) -> dict | None:
     try:
         return Regime.from_dict(rules).to_dict()  # the round trip: what the calendar will read back
     except (ValueError, KeyError) as err:
-        _error(form.name, _template_error(err) if isinstance(err, ValueError) else "Неповний режим.")
+        _error(form.name, _template_error(err) if isinstance(err, ValueError) else _("Неповний режим."))
         return None
 
 
@@ -120,7 +126,7 @@ def _save_regime(office, row: Schedule | None):
         clash = db.session.scalar(select(Schedule).where(Schedule.office_id == office.id,
                                                          Schedule.key == form.key.data))
         if clash is not None and clash is not row:
-            _error(form.key, "Режим з таким ключем у цьому офісі вже є.")
+            _error(form.key, _("Режим з таким ключем у цьому офісі вже є."))
         elif rules is not None:
             if row is None:
                 row = Schedule(office_id=office.id, key=form.key.data, rules=rules)
@@ -135,7 +141,7 @@ def _save_regime(office, row: Schedule | None):
                     audit("update", "schedule", row.id, f"Змінено режим «{rules['name']}»", office.id,
                           {"rules": [old, rules]})
             db.session.commit()
-            flash("Режим збережено.", "ok")
+            flash(_("Режим збережено."), "ok")
             return redirect(url_for("admin.schedules", code=office.code))
     return render_template("admin/regime.html", office=office, row=row, form=form, weekdays=WEEKDAYS,
                            weekday_names=WEEKDAY_NAMES), 200 if not form.errors else 422
@@ -162,7 +168,7 @@ def regime_delete(schedule_id: int):
           {"rules": [row.rules, None]})
     db.session.delete(row)
     db.session.commit()
-    flash("Режим видалено.", "ok")
+    flash(_("Режим видалено."), "ok")
     return redirect(url_for("admin.schedules", code=office.code))
 
 
@@ -173,7 +179,7 @@ def closure_new(code: str):
     office = office_by_code(code)
     form = ClosureForm()
     if not is_admin():
-        form.scope.choices = [("office", "Цей офіс")]
+        form.scope.choices = [("office", _("Цей офіс"))]
     if form.validate_on_submit():
         centre = form.scope.data == "centre"
         closure = Closure(office_id=None if centre else office.id, date_from=form.date_from.data,
@@ -186,7 +192,7 @@ def closure_new(code: str):
               {"from": [None, closure.date_from.isoformat()], "to": [None, closure.date_to.isoformat()],
                "reason": [None, closure.reason]})
         db.session.commit()
-        flash("Закриття додано: запис на ці дні більше не пропонується.", "ok")
+        flash(_("Закриття додано: запис на ці дні більше не пропонується."), "ok")
         return redirect(url_for("admin.schedules", code=office.code))
     return render_template("admin/closure.html", office=office, form=form), 200 if not form.errors else 422
 
@@ -205,5 +211,5 @@ def closure_delete(closure_id: int):
           closure.office_id, {"reason": [closure.reason, None]})
     db.session.delete(closure)
     db.session.commit()
-    flash("Закриття скасовано.", "ok")
+    flash(_("Закриття скасовано."), "ok")
     return redirect(url_for("admin.schedules", code=back) if back else url_for("admin.index"))

@@ -1,7 +1,9 @@
 /* Follow running plan jobs: poll their status until done or failed, then reload to list the new days. */
 (function () {
   "use strict";
-  const LABEL = {queued: "у черзі", running: "складається…", done: "готово", failed: "помилка"};
+  // The state names come translated from the page (templates/admin/plan.html).
+  const i18n = document.getElementById("plan-i18n");
+  const LABEL = i18n ? JSON.parse(i18n.textContent) : {};
   const rows = Array.from(document.querySelectorAll("#jobs tr[data-job]"))
     .filter((tr) => tr.dataset.state === "queued" || tr.dataset.state === "running");
   if (!rows.length) return;

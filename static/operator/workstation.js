@@ -4,6 +4,9 @@
   const root = document.getElementById("workstation");
   const windowId = root.dataset.window, office = root.dataset.office, token = root.dataset.token;
   const $ = (id) => document.getElementById(id);
+  // The visible strings come translated from the page (templates/operator/workstation.html).
+  const T = JSON.parse($("ws-i18n").textContent);
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_m, k) => (values[k] === undefined ? "" : values[k]));
   let current = null, myServices = [];
 
   async function api(method, path, body) {
@@ -23,7 +26,7 @@
     current = t && ["called", "serving"].includes(t.status) ? t : null;
     $("current-number").textContent = current ? current.number : "—";
     $("current-service").textContent = current ? current.service : "";
-    $("current-status").textContent = current ? ({called: "викликано", serving: "обслуговується"}[current.status]) : "";
+    $("current-status").textContent = current ? (T.status[current.status] || current.status) : "";
   }
 
   function cell(text) { const td = document.createElement("td"); td.textContent = text; return td; }
@@ -34,14 +37,14 @@
     myServices = me ? me.services : [];
     showCurrent(me && me.ticket);
     $("paused-banner").hidden = !(me && me.paused_reason) && !q.paused_reason;
-    $("paused-banner").textContent = q.paused_reason ? "Офіс на паузі: " + q.paused_reason
-      : (me && me.paused_reason ? "Вікно на паузі: " + me.paused_reason : "");
+    $("paused-banner").textContent = q.paused_reason ? fill(T.office_paused, {reason: q.paused_reason})
+      : (me && me.paused_reason ? fill(T.window_paused, {reason: me.paused_reason}) : "");
     const body = $("waiting"); body.replaceChildren();
     for (const w of q.waiting.filter((w) => myServices.includes(w.service))) {
       const tr = document.createElement("tr");
       tr.append(cell(w.number + (w.priority ? " ★" : "") + (w.booked_at ? " ⏰" + w.booked_at : "")), cell(w.service), cell(w.waited_min));
       const td = document.createElement("td"), b = document.createElement("button");
-      b.textContent = "Викликати"; b.onclick = () => act(() => api("POST", `/windows/${windowId}/call/${w.id}`));
+      b.textContent = T.call; b.onclick = () => act(() => api("POST", `/windows/${windowId}/call/${w.id}`));
       td.append(b); tr.append(td); body.append(tr);
     }
     const arrivals = $("arrivals"); arrivals.replaceChildren();
@@ -49,12 +52,12 @@
   }
 
   async function act(fn) {
-    try { const r = await fn(); say(r && r.ticket ? "" : (r === null ? "Черга порожня" : "")); } catch (e) { say(e.message); }
+    try { const r = await fn(); say(r && r.ticket ? "" : (r === null ? T.queue_empty : "")); } catch (e) { say(e.message); }
     refresh().catch((e) => say(e.message));
   }
 
   const next = () => act(() => api("POST", `/windows/${windowId}/call-next`));
-  const onTicket = (action) => () => current ? act(() => api("POST", `/tickets/${current.id}/${action}`)) : say("Немає поточного талона");
+  const onTicket = (action) => () => current ? act(() => api("POST", `/tickets/${current.id}/${action}`)) : say(T.no_current);
   $("btn-next").onclick = next;
   $("btn-recall").onclick = onTicket("recall");
   $("btn-start").onclick = onTicket("start");
@@ -62,11 +65,11 @@
   $("btn-noshow").onclick = onTicket("no-show");
   $("transfer").onsubmit = (e) => {
     e.preventDefault();
-    if (!current) return say("Немає поточного талона");
+    if (!current) return say(T.no_current);
     const s = $("transfer-service").value, w = $("transfer-window").value;
     act(() => api("POST", `/tickets/${current.id}/transfer`, s ? {service: s} : {window: Number(w)}));
   };
-  $("pause").onsubmit = (e) => { e.preventDefault(); act(() => api("POST", `/windows/${windowId}/pause`, {reason: $("pause-reason").value || "Перерва"})); };
+  $("pause").onsubmit = (e) => { e.preventDefault(); act(() => api("POST", `/windows/${windowId}/pause`, {reason: $("pause-reason").value || T.default_pause_reason})); };
   $("btn-resume").onclick = () => act(() => api("POST", `/windows/${windowId}/resume`, {}));
 
   document.addEventListener("keydown", (e) => {
