@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 from bench.board_clients import client_process, raise_nofile
-from bench.common import ROOT, fresh_database, percentile, print_table
+from bench.common import ROOT, fresh_database, percentile, print_table, result
 
 FAKE_NOW = "2026-11-24T11:00:00+02:00"
 OFFICE = "main"
@@ -331,6 +331,11 @@ def _report(results: dict, sizes: list[int]) -> None:
         if app["missing"]:
             checks.append(f"FAIL: {app['missing']} missing")
         verdict.append(f"{n:5} clients: " + "; ".join(checks))
+        if floor and floor["samples"]:
+            ok = ratio <= TARGET_RATIO and not app["missing"] and (n != 2000 or p99 <= TARGET_P99_MS)
+            target = f"p99 <= {TARGET_RATIO}x floor" + (f" and <= {TARGET_P99_MS:.0f} ms" if n == 2000 else "")
+            result(f"board call latency, {n} boards (app p99 / floor p99)", target,
+                   f"{p99:.0f} / {f99:.0f} ms ({ratio:.2f}x)", ok)
     print("\n".join(verdict))
 
 

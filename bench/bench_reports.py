@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QUEUE_FAKE_NOW", "2026-11-24T11:00:00+02:00")
 
+from bench.common import result  # noqa: E402  (after the path is set: also runs as a plain script)
+
 TARGET_S = 2.0
 
 
@@ -222,6 +224,9 @@ def main(argv=None):
         passed = cold <= TARGET_S
         ok &= passed
         print(f"| {label:<{width}} | {cold:8.3f}s | {best:8.3f}s | ≤ {TARGET_S:.0f} s  | {'✓' if passed else '✗'}  |")
+    slowest = max(cold for _, cold, _ in rows)
+    result("report over a year of one office (~300 000 events), slowest view, first run", f"<= {TARGET_S:.0f} s",
+           f"{slowest:.2f} s", ok)
     return 0 if ok else 1
 
 
