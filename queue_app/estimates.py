@@ -66,8 +66,10 @@ def position(ticket: Ticket) -> int:
 
 
 def ticket_estimate(ticket: Ticket) -> tuple[int, int]:
-    """(position, estimated wait in minutes) of a ticket; a ticket just issued carries its own."""
-    if getattr(ticket, "estimate", None) is not None:
-        return ticket.estimate
+    """(position, estimated wait in minutes) of a ticket. A ticket just issued carries its own, good for
+    the one answer to the kiosk: it is taken off the object so it never outlives that moment."""
+    fresh = ticket.__dict__.pop("fresh_estimate", None)
+    if fresh is not None:
+        return fresh
     pos = position(ticket)
     return pos, (wait_minutes(ticket.office, ticket.service, pos - 1) if pos else 0)

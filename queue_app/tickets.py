@@ -112,7 +112,7 @@ def issue_ticket(office: Office, service: Service, source: str = "walk_in", book
     if booking is None and priority is None:
         # A new walk-in comes after everyone already waiting for the service (bookings not yet due
         # aside): its estimate needs no second look at the queue.
-        ticket.estimate = (ahead + 1, estimates.wait_minutes(office, service, ahead))
+        ticket.fresh_estimate = (ahead + 1, estimates.wait_minutes(office, service, ahead))
     realtime.queue_changed(office)
     return ticket
 
