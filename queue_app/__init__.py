@@ -72,6 +72,15 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(kiosk_bp)
     register_cli(app)
 
+    @app.after_request
+    def _security_headers(response):
+        # setdefault: a page may ask for stricter (the booking manage pages send no-referrer).
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")  # the kiosk prints via a same-origin frame
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response
+
     @login_manager.user_loader
     def _load_staff(user_id: str):
         return db.session.get(models.Staff, int(user_id))

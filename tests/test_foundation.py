@@ -160,3 +160,11 @@ def test_bootstrap_generates_a_password_once(app):
 def test_schedule_command_prints_the_api_json(app, client):
     out = app.test_cli_runner().invoke(args=["schedule", "main", "2026-08-22", "2026-08-29"]).output
     assert json.loads(out) == client.get("/api/v1/offices/main/schedule?from=2026-08-22&to=2026-08-29").get_json()
+
+
+def test_security_headers_on_pages_and_api(client):
+    for path in ("/", "/api/v1/offices", "/no-such-page"):
+        headers = client.get(path).headers
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
