@@ -32,6 +32,9 @@ class Config:
         INSTANCE.mkdir(exist_ok=True)
         self.SECRET_KEY = _secret_key()
         self.SQLALCHEMY_DATABASE_URI = _database_url()
+        # hide_parameters: SQL errors would otherwise quote the statement's values (names, phones)
+        # into messages that reach the log. pre_ping: a restarted PostgreSQL is reconnected, not an error.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True, "pool_pre_ping": True}
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.BABEL_DEFAULT_LOCALE = "uk"
         self.BABEL_DEFAULT_TIMEZONE = "Europe/Kyiv"

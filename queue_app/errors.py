@@ -1,5 +1,6 @@
 """One error format: the contract's JSON on the API, a readable Ukrainian page elsewhere."""
 import logging
+import traceback
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
@@ -76,8 +77,10 @@ def register(app):
 
     @app.errorhandler(Exception)
     def on_unexpected(err: Exception):
-        # The trace goes to the log (no personal data is in exception texts we raise), never to the client.
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The stack goes to the log, never to the client; the message does not: a database error quotes
+        # the row it refused (names, phones).
+        log.error("unhandled %s on %s %s\n%s", type(err).__name__, request.method, request.path,
+                  "".join(traceback.format_tb(err.__traceback__)))
         from .extensions import db
         db.session.rollback()
         return error_response(500, "internal", _("Внутрішня помилка. Ми вже знаємо про неї; спробуйте ще раз."))

@@ -168,3 +168,25 @@ def test_security_headers_on_pages_and_api(client):
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "SAMEORIGIN"
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_an_unexpected_error_logs_no_personal_data_and_shows_no_trace(database_url, caplog):
+    from sqlalchemy.exc import IntegrityError
+
+    from .conftest import make_app
+    app = make_app(database_url)
+
+    phone, name = "+38067" + "1234567", "Оле" + "на"  # built at run time: the trace quotes source lines
+
+    @app.get("/boom")
+    def boom():
+        row = f"Failing row contains ({name}, {phone})"
+        raise IntegrityError("INSERT INTO booking ...", {"phone": phone}, Exception(row))
+
+    with app.app_context():
+        r = app.test_client().get("/boom", headers={"Accept": "application/json"})
+        db.session.remove()
+    assert r.status_code == 500 and r.get_json()["error"]["code"] == "internal"
+    assert "+380671234567" not in r.get_data(as_text=True) and "Traceback" not in r.get_data(as_text=True)
+    assert "IntegrityError" in caplog.text and "boom" in caplog.text
+    assert "+380671234567" not in caplog.text and "Олена" not in caplog.text
