@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from queue_app import clock
 from queue_app.api.auth import issue_token
 from queue_app.extensions import db
-from queue_app.models import Event, Office, Service, Staff, Ticket, Window
+from queue_app.models import Event, Office, Service, Staff, Ticket
 from scheduling import KYIV
 
 TUESDAY = datetime(2026, 11, 24, 11, 0, tzinfo=KYIV)  # main office: reception 09:00–20:00
