@@ -5,8 +5,9 @@ Run: .venv/bin/python -m bench.bench_board   (from the repository root; about 3-
               --worker-connections 4096 --only app|floor
 
 What it does
-  * a fresh SQLite database in a temp dir (or BENCH_DATABASE_URL), migrated, seeded with the demo,
-    plus an operator `bench-op` of the main office;
+  * a fresh SQLite database in a temp dir (with DATABASE_URL=postgresql://… one of its own on that
+    server, and REDIS_URL passed to the app), migrated, seeded with the demo, plus an operator
+    `bench-op` of the main office;
   * the app served as in production, `gunicorn -k gevent -w 1 wsgi:app`, on a free loopback port with
     QUEUE_FAKE_NOW in reception hours and the open-files limit raised;
   * for each size, board clients (bench/board_clients.py, python-socketio AsyncClient, websocket only)
@@ -32,10 +33,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from bench.board_clients import client_process, raise_nofile
-from bench.common import ROOT, fresh_database, percentile, print_table, result
+from bench.common import ROOT, bench_database, percentile, print_table, result
+from bench.server import Server
 
 FAKE_NOW = "2026-11-24T11:00:00+02:00"
 OFFICE = "main"
@@ -44,54 +47,6 @@ WARMUP = 2
 GRACE_S = 3.0  # after the last call, for late events
 TARGET_P99_MS = 150.0
 TARGET_RATIO = 1.5
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """gunicorn -k gevent -w 1 APP on a free loopback port; its log goes to a file."""
-
-    def __init__(self, app: str, env: dict, log: Path, worker_connections: int):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log
-        self.log = open(log, "wb")
-        extra = ["--worker-connections", str(worker_connections)] if worker_connections else []
-        environ = {**os.environ, **env}
-        environ.pop("REDIS_URL", None)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{self.port}",
-             "--graceful-timeout", "2", *extra, app],
-            cwd=ROOT, env=environ, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=raise_nofile)
-        self._wait()
-
-    def _wait(self, timeout: float = 60.0) -> None:
-        import urllib.request
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("server did not become healthy")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
 
 
 class AppCaller:
@@ -248,19 +203,22 @@ def main() -> None:
     results: dict[tuple[str, int], dict] = {}
     servers: dict[str, Server] = {}
     callers: dict = {}
-    try:
+    extra = ("--worker-connections", str(args.worker_connections)) if args.worker_connections else ()
+    floor_env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # the floor: one process, no queue
+    with ExitStack() as stack:
         if args.only in (None, "app"):
-            url = fresh_database("board")
-            env = {**os.environ, "DATABASE_URL": url}
+            url = stack.enter_context(bench_database("board"))
+            env = {**os.environ, "DATABASE_URL": url, "QUEUE_FAKE_NOW": FAKE_NOW}
             subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "user", "create", USER, "--password",
                             PASSWORD, "--role", "operator", "--office", OFFICE], cwd=ROOT, env=env, check=True,
                            capture_output=True)
-            servers["app"] = Server("wsgi:app", {"DATABASE_URL": url, "QUEUE_FAKE_NOW": FAKE_NOW}, tmp / "app.log",
-                                    args.worker_connections)
+            servers["app"] = stack.enter_context(Server(env, tmp / "app.log", args=extra, preexec_fn=raise_nofile))
             callers["app"] = AppCaller(servers["app"].url)
-            print(f"app server {servers['app'].url} (pid {servers['app'].proc.pid}), database {url}", flush=True)
+            print(f"app server {servers['app'].url} (pid {servers['app'].proc.pid}), database {url}"
+                  f"{', Redis ' + os.environ['REDIS_URL'] if os.environ.get('REDIS_URL') else ''}", flush=True)
         if args.only in (None, "floor"):
-            servers["floor"] = Server("bench.floor_server:app", {}, tmp / "floor.log", args.worker_connections)
+            servers["floor"] = stack.enter_context(Server(floor_env, tmp / "floor.log", app="bench.floor_server:app",
+                                                          args=extra, preexec_fn=raise_nofile))
             callers["floor"] = FloorCaller(servers["floor"].url, None)
             print(f"floor server {servers['floor'].url} (pid {servers['floor'].proc.pid})", flush=True)
         print(f"server logs in {tmp}", flush=True)
@@ -273,9 +231,6 @@ def main() -> None:
                 r = run_size(servers[kind], callers[kind], n, args.calls, args.interval, args.procs, args.client)
                 results[(kind, n)] = r
                 _progress(kind, r)
-    finally:
-        for server in servers.values():
-            server.stop()
     if "floor" in callers:
         print(f"floor payload: {callers['floor'].payload or 'its default'}")
     _report(results, sizes)

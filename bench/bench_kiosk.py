@@ -1,19 +1,22 @@
 """Kiosk load: walk-in tickets per second and latency with 200 concurrent kiosk clients.
 
-    .venv/bin/python bench/bench_kiosk.py [--clients 200] [--procs 8] [--seconds 15] [--profile]
+    .venv/bin/python -m bench.bench_kiosk [--clients 200] [--procs 8] [--seconds 15] [--profile]
 
 Against the real server, as in production on the embedded default: gunicorn -k gevent -w 1 on a
-fresh SQLite file that `flask db upgrade` and `flask seed --demo` made, its clock set by
-QUEUE_FAKE_NOW to a Tuesday 10:00 (reception until 20:00 in the main office, 16:00 elsewhere).
+fresh SQLite file that `flask db upgrade` and `flask seed --demo` made (with DATABASE_URL=postgresql://…
+a database of its own on that server, and REDIS_URL passed on), its clock set by QUEUE_FAKE_NOW to a
+Tuesday 10:00 (reception until 20:00 in the main office, 16:00 elsewhere).
 
 The clients are kiosks: `--procs` processes with a thread pool each, every thread one keep-alive
 http.client connection (200 connections in all), each bound to its own 127.0.x.y source address:
-one kiosk, one IP, as on the hall's network (the ticket endpoint is rate-limited per IP, 120/min).
+one kiosk, one IP, as on the hall's network (the ticket endpoint is rate-limited per IP, 120/min;
+the second octet is random per run, since limits kept in Redis outlive a run).
 Every kiosk issues walk-in tickets for random services of its own office, back to back.
 
 Counted: 201s are tickets; 409s (a queue that no longer fits before closing) are answered requests
 but not tickets, so they are reported apart. Afterwards the database is checked for duplicate
-numbers (office, day, letter, seq) and for 201s without a row.
+numbers (office, day, letter, seq) and for 201s without a row. The server worker's CPU time per
+ticket is read from /proc.
 
 --profile runs the server's worker under cProfile and prints where its time went.
 """
@@ -23,18 +26,15 @@ import json
 import multiprocessing as mp
 import os
 import random
-import socket
-import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
+from bench.common import bench_database
+from bench.server import Server
+
 FAKE_NOW = "2026-11-24T10:00:00+02:00"
 TARGET_RATE, TARGET_P99_MS = 300.0, 100.0
 
@@ -50,49 +50,6 @@ def worker_exit(server, worker):
     _prof.disable()
     _prof.dump_stats({path!r})
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def prepare(tmp: Path) -> tuple[dict, str]:
-    db = tmp / "bench.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "QUEUE_FAKE_NOW": FAKE_NOW, "PYTHONUNBUFFERED": "1"}
-    env.pop("REDIS_URL", None)
-    for args in (["db", "upgrade"], ["seed", "--demo"]):
-        done = subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=300)
-        if done.returncode != 0:
-            sys.exit(f"flask {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return env, str(db)
-
-
-def start_server(env: dict, port: int, tmp: Path, profile: bool):
-    args = [str(VENV_BIN / "gunicorn"), "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}",
-            "--worker-connections", "1000", "--graceful-timeout", "5", "wsgi:app"]
-    if profile:
-        conf = tmp / "profile_conf.py"
-        conf.write_text(PROFILE_CONF.format(path=str(tmp / "server.prof")))
-        args[1:1] = ["-c", str(conf)]
-    log = open(tmp / "server.log", "w+")
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return proc, log
-        except OSError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            break
-    log.seek(0)
-    sys.exit("server did not start:\n" + log.read()[-3000:])
 
 
 def offices_and_services(port: int) -> dict[str, list[str]]:
@@ -112,10 +69,10 @@ def kiosk(args) -> dict:
     """One kiosk: its own connection and source address. With an `interval`, a ticket every interval
     seconds (open loop: latency counts from when the ticket was due, so a slow server is not hidden
     by clients that wait for it); without, tickets back to back until the deadline."""
-    index, port, office, services, start_at, stop_at, interval = args
+    index, port, office, services, start_at, stop_at, interval, octet = args
     rnd = random.Random(index)
     due = start_at + rnd.random() * interval
-    source = f"127.0.{1 + index // 250}.{1 + index % 250}"
+    source = f"127.{octet}.{1 + index // 250}.{1 + index % 250}"
     latencies, codes = [], {}
     conn = None
     while time.time() < start_at:
@@ -162,15 +119,16 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def check_database(path: str) -> tuple[int, int]:
-    con = sqlite3.connect(path)
-    try:
-        duplicates = con.execute("SELECT COUNT(*) FROM (SELECT office_id, day, letter, seq FROM ticket "
-                                 "GROUP BY office_id, day, letter, seq HAVING COUNT(*) > 1)").fetchone()[0]
-        rows = con.execute("SELECT COUNT(*) FROM ticket").fetchone()[0]
-        return duplicates, rows
-    finally:
-        con.close()
+def check_database(url: str) -> tuple[int, int]:
+    import sqlalchemy as sa
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        duplicates = conn.execute(sa.text(
+            "SELECT COUNT(*) FROM (SELECT office_id, day, letter, seq FROM ticket "
+            "GROUP BY office_id, day, letter, seq HAVING COUNT(*) > 1) AS d")).scalar_one()
+        rows = conn.execute(sa.text("SELECT COUNT(*) FROM ticket")).scalar_one()
+    engine.dispose()
+    return duplicates, rows
 
 
 def print_profile(path: Path) -> None:
@@ -194,31 +152,32 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true")
     opts = ap.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="bench-kiosk-") as tmpdir:
+    with tempfile.TemporaryDirectory(prefix="bench-kiosk-") as tmpdir, bench_database("kiosk") as url:
         tmp = Path(tmpdir)
-        print("preparing a fresh migrated and seeded SQLite database …", flush=True)
-        env, db_path = prepare(tmp)
-        port = free_port()
-        proc, log = start_server(env, port, tmp, opts.profile)
-        try:
-            table = offices_and_services(port)
+        env = {**os.environ, "DATABASE_URL": url, "QUEUE_FAKE_NOW": FAKE_NOW, "PYTHONUNBUFFERED": "1"}
+        args = ()
+        if opts.profile:
+            conf = tmp / "profile_conf.py"
+            conf.write_text(PROFILE_CONF.format(path=str(tmp / "server.prof")))
+            args = ("-c", str(conf))
+        with Server(env, tmp / "server.log", args=args) as server:
+            table = offices_and_services(server.port)
             offices = sorted(table)
+            octet = random.SystemRandom().randrange(1, 255)
             start_at = time.time() + 2.0
             stop_at = start_at + opts.seconds
             interval = opts.clients / opts.rate if opts.rate else 0.0
-            jobs = [(i, port, offices[i % len(offices)], table[offices[i % len(offices)]], start_at, stop_at,
-                     interval) for i in range(opts.clients)]
+            jobs = [(i, server.port, offices[i % len(offices)], table[offices[i % len(offices)]], start_at, stop_at,
+                     interval, octet) for i in range(opts.clients)]
             out: mp.Queue = mp.Queue()
             procs = [mp.Process(target=client_process, args=(jobs[p::opts.procs], out)) for p in range(opts.procs)]
+            cpu_before = server.usage()[0]
             for p in procs:
                 p.start()
             results = [r for _ in procs for r in out.get()]
             for p in procs:
                 p.join()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-            log.close()
+            cpu = server.usage()[0] - cpu_before
 
         latencies = [x for r in results for x in r["latencies"]]
         codes: dict = {}
@@ -226,7 +185,7 @@ def main() -> None:
             for k, v in r["codes"].items():
                 codes[k] = codes.get(k, 0) + v
         tickets = codes.get(201, 0)
-        duplicates, rows = check_database(db_path)
+        duplicates, rows = check_database(url)
         rate = tickets / opts.seconds
         p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
         ok = rate >= TARGET_RATE and p99 <= TARGET_P99_MS and duplicates == 0
@@ -240,7 +199,9 @@ def main() -> None:
         print(f"\nresponses by status: {dict(sorted(codes.items(), key=str))}; requests/s "
               f"{len(latencies) / opts.seconds:.1f}; ticket rows in the database: {rows} "
               f"({'matches' if rows == tickets else 'DIFFERS from'} the 201s); mean {statistics.mean(latencies):.1f} ms, "
-              f"max {max(latencies):.1f} ms")
+              f"max {max(latencies):.1f} ms; server worker CPU {cpu:.1f} s = {cpu * 1000 / max(1, len(latencies)):.2f} ms "
+              f"a request; {'PostgreSQL' if url.startswith('postgresql') else 'SQLite'}"
+              f"{' + Redis' if os.environ.get('REDIS_URL') else ''}")
         mode = f"offered {opts.rate:.0f}/s" if opts.rate else "back to back"
         print(f"RESULT|kiosk tickets, 200 clients, {mode} (rate; p50/p99)|>= 300/s, p99 <= 100 ms, no duplicate|"
               f"{rate:.0f}/s; {p50:.0f}/{p99:.0f} ms; {duplicates} dup|{'PASS' if ok else 'FAIL'}")

@@ -4,6 +4,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +18,31 @@ def fresh_database(prefix: str = "bench") -> str:
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env, check=True,
                        capture_output=True)
     return url
+
+
+@contextmanager
+def bench_database(prefix: str):
+    """A fresh migrated and seeded database for one run: SQLite in a temp dir (the embedded default), or,
+    with DATABASE_URL=postgresql://…, a database of its own on that server, dropped afterwards."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        yield fresh_database(prefix)
+        return
+    import sqlalchemy as sa
+    server = sa.engine.make_url(url.replace("postgres://", "postgresql://", 1))
+    admin = sa.create_engine(server.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT",
+                             poolclass=sa.pool.NullPool)
+    name = f"cnap_{prefix}_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    os.environ["BENCH_DATABASE_URL"] = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        yield fresh_database(prefix)
+    finally:
+        os.environ.pop("BENCH_DATABASE_URL", None)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -4,20 +4,14 @@ Both pages are shells rendered server-side (office name, window number); the liv
 the Socket.IO namespace /board (see static/display/board.js and window.js).
 """
 from flask import Blueprint, abort, render_template, request
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from queue_app.extensions import db
+from queue_app.i18n import loc
 from queue_app.models import Office, Window
 
 bp = Blueprint("display", __name__, url_prefix="/display")
-
-
-def office_name(office: Office) -> str:
-    """The office's name in the page's language (Ukrainian unless English was asked for)."""
-    if str(get_locale()) == "en" and office.name_en:
-        return office.name_en
-    return office.name
 
 
 def _screen_locale() -> str:
@@ -31,7 +25,7 @@ def board(office_code: str):
     if office is None:
         abort(404)
     with force_locale(_screen_locale()):
-        return render_template("display/board.html", office=office, office_name=office_name(office))
+        return render_template("display/board.html", office=office, office_name=loc(office))
 
 
 @bp.get("/window/<int:window_id>")
@@ -41,7 +35,7 @@ def window(window_id: int):
         abort(404)
     with force_locale(_screen_locale()):
         return render_template("display/window.html", window=win, office=win.office,
-                               office_name=office_name(win.office))
+                               office_name=loc(win.office))
 
 
 @bp.after_request

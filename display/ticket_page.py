@@ -4,9 +4,9 @@ Rendered server-side with what the database says now; static/display/ticket.js k
 the Socket.IO namespace /ticket and polls GET /api/v1/tickets/<id> every 20 s as a fallback.
 """
 from flask import Blueprint, abort, render_template
-from flask_babel import get_locale
 
 from queue_app.extensions import db
+from queue_app.i18n import loc
 from queue_app.models import Ticket
 
 ticket_bp = Blueprint("ticket_page", __name__)
@@ -17,9 +17,8 @@ def ticket(ticket_id: int):
     t = db.session.get(Ticket, ticket_id)
     if t is None:
         abort(404)
-    english = str(get_locale()) == "en"
-    service = (t.service.name_en if english and t.service.name_en else t.service.name) if t.service else ""
-    office = (t.office.name_en if english and t.office.name_en else t.office.name) if t.office else ""
+    service = loc(t.service) if t.service else ""
+    office = loc(t.office) if t.office else ""
     initial = {
         "id": t.id, "number": t.number, "status": t.status, "service": service,
         "window": t.window.number if t.window else None, "position": None, "estimated_wait_min": None,

@@ -23,6 +23,7 @@ from queue_app import clock, tickets
 from queue_app.links import ticket_status_url
 from queue_app.errors import ApiError
 from queue_app.extensions import csrf, db, limiter
+from queue_app.i18n import loc
 from queue_app.models import Booking, Office, OfficeService, Service, Ticket, Window, window_services
 
 from scheduling import KYIV
@@ -38,10 +39,6 @@ PRINT_WINDOW = timedelta(minutes=30)  # a ticket can be (re)printed this long af
 
 def _english() -> bool:
     return str(get_locale()) == "en"
-
-
-def _name(row) -> str:
-    return row.name_en if _english() and getattr(row, "name_en", "") else row.name
 
 
 def _office(code: str) -> Office:
@@ -125,10 +122,10 @@ def office_status(office: Office) -> dict:
             remaining = max(0, terms.daily_cap - issued.get(service.id, 0))
         category = service.category
         entry = categories.setdefault(category.id, {
-            "code": category.code, "name": _name(category), "letter": category.letter,
+            "code": category.code, "name": loc(category), "letter": category.letter,
             "position": category.position, "services": []})
         entry["services"].append({
-            "code": service.code, "name": _name(service), "letter": service.ticket_letter,
+            "code": service.code, "name": loc(service), "letter": service.ticket_letter,
             "duration_min": service.duration_min, "available": reason is None, "reason": reason,
             "reason_code": reason_code, "last_ticket_time": terms.last_ticket_time,
             "daily_cap": terms.daily_cap, "remaining": remaining})
@@ -137,7 +134,7 @@ def office_status(office: Office) -> dict:
         c.pop("position")
         c["available"] = any(s["available"] for s in c["services"])
     return {
-        "office": {"code": office.code, "name": _name(office), "address": office.address},
+        "office": {"code": office.code, "name": loc(office), "address": office.address},
         "now": now.isoformat(timespec="seconds"),
         "date": now.date().isoformat(),
         "state": state,
@@ -207,7 +204,7 @@ def page(office_code: str):
     kiosk_name = request.args.get("kiosk", "")[:40]
     spec = printing.printer_spec(current_app.config.get("KIOSK_PRINTER"), kiosk_name)
     response = render_template(
-        "kiosk/kiosk.html", office=office, office_name=_name(office), idle=idle, kiosk_name=kiosk_name,
+        "kiosk/kiosk.html", office=office, office_name=loc(office), idle=idle, kiosk_name=kiosk_name,
         print_mode="escpos" if spec else "browser", strings=_strings(), lang=str(get_locale()))
     return response, 200, {"Cache-Control": "no-store"}
 
@@ -252,8 +249,8 @@ def ticket_view(ticket: Ticket) -> dict:
     ahead = max(0, position - 1)
     return {
         "id": ticket.id, "number": ticket.number, "status": ticket.status,
-        "service": ticket.service.code, "service_name": _name(ticket.service),
-        "office": ticket.office.code, "office_name": _name(ticket.office), "office_address": ticket.office.address,
+        "service": ticket.service.code, "service_name": loc(ticket.service),
+        "office": ticket.office.code, "office_name": loc(ticket.office), "office_address": ticket.office.address,
         "position": position, "ahead": ahead, "ahead_text": _ahead(ahead),
         "estimated_wait_min": wait,
         "wait_text": _("Орієнтовне очікування: ~%(n)s хв", n=wait) if wait else

@@ -5,11 +5,18 @@ from flask import Flask, request
 from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE, Config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from .message_queue import client_manager
 
 LOCALES = ("uk", "en")
+# Every script and style is a file under /static (data for scripts sits in <script type="application/json">),
+# so nothing inline may run: an injected <script> or on…= attribute stays inert. 'self' covers Socket.IO's
+# ws(s):// to the same host (CSP 3). The kiosk prints through a same-origin frame.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                           "frame-ancestors 'self'")
 
 
 def _select_locale() -> str:
@@ -22,11 +29,10 @@ def _select_locale() -> str:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
-    # WAL lets readers run beside the writer; busy_timeout makes writers queue instead of failing.
+    # WAL lets readers run beside the writer (writers queue for SQLITE_BUSY_TIMEOUT, see create_app).
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=10000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
@@ -41,6 +47,10 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # sqlite3's busy timeout: how long a write waits for the write lock before it fails (a request: 503).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+                                                   "connect_args": {"timeout": app.config["SQLITE_BUSY_TIMEOUT"]}}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(INSTANCE.parent / "migrations"))
     babel.init_app(app, locale_selector=_select_locale,
@@ -49,10 +59,19 @@ def create_app(config: Config | dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Before init_app, so the handlers go with every server it makes: imported after it, they went to the
+    # first app's server only, and a second app in the process (tests, benchmarks) had none.
+    from . import realtime  # noqa: F401
     socketio.init_app(app, async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
-                      message_queue=app.config["REDIS_URL"], cors_allowed_origins=[])
+                      client_manager=client_manager(app.config["REDIS_URL"]),  # always given: see message_queue.py
+                      cors_allowed_origins=None)  # the same host only; [] would switch the Origin check off
+    if app.config["TRUSTED_PROXIES"]:
+        # Outermost, so Socket.IO sees it too. Only as many X-Forwarded-* hops as there are proxies are
+        # believed: the rate limits key on the real client, who cannot forge an address of their own.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from . import errors, models, realtime  # noqa: F401  (tables and Socket.IO handlers register on import)
+    from . import errors, models  # noqa: F401  (tables register on import)
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .booking_pages import bp as booking_bp
@@ -79,6 +98,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")  # the kiosk prints via a same-origin frame
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if app.config["PUBLIC_URL"].startswith("https://"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     @login_manager.user_loader

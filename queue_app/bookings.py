@@ -34,7 +34,7 @@ from .extensions import db
 from .models import (ACTIVE_BOOKING, Booking, Case, Event, Office, OfficeDay, OfficeService, PhoneRestriction,
                      PhoneVerification, Service)
 
-PHONE_RE = re.compile(r"^\+?3?8?0\d{9}$")
+PHONE_RE = re.compile(r"^\+?3?8?0\d{9}$", re.ASCII)  # ASCII: \d would take Arabic-Indic digits into the SMS number
 NAME_RE = re.compile(r"^[^\W\d_][^\W\d_ '’ʼ.-]*(?:[ '’ʼ.-]+[^\W\d_]+)*\.?$")
 
 # Defaults; each can be changed in the app config under the same name.

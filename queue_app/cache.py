@@ -1,15 +1,15 @@
 """A small per-process cache for values read on every ticket (calendars, service times).
 
-Entries live `ttl` seconds, keyed also by the database they came from (tests and benchmarks run
-several databases in one process). A change to schedules, closures, offices or windows flushed in
-this process clears them at once; other processes see it within the ttl.
+Entries live `ttl` seconds of the app's clock, keyed also by the database they came from (tests and
+benchmarks run several databases in one process). A change to schedules, closures, offices or windows
+flushed in this process clears them at once; other processes see it within the ttl.
 """
-import time
 from itertools import chain
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from . import clock
 from .extensions import db
 
 _entries: dict[tuple, tuple[float, object]] = {}
@@ -18,7 +18,7 @@ MAX_ENTRIES = 4096
 
 def cached(namespace: str, key: tuple, ttl: float, compute):
     full = (namespace, str(db.engine.url), *key)
-    now = time.monotonic()
+    now = clock.monotonic()  # a compressed day (QUEUE_CLOCK_SPEED) ages its entries as fast
     hit = _entries.get(full)
     if hit is not None and hit[0] > now:
         return hit[1]

@@ -9,6 +9,10 @@ from .cache import cached
 from .extensions import db
 from .models import Closure, Office
 
+# The dates the centre's calendars can mean; input outside is refused where it is read, since near the ends
+# of Python's date range the calendar's week arithmetic overflows.
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2099, 12, 31)
+
 
 def office_calendar(office: Office, d_from: date, d_to: date) -> OfficeCalendar:
     closures = db.session.scalars(

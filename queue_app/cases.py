@@ -28,7 +28,7 @@ def status_label(status: str) -> str:
 
 def parse_code(raw) -> str:
     code = raw.strip().lstrip("№#").strip() if isinstance(raw, str) else ""
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):  # isdigit alone takes "²" and Arabic digits
         raise ApiError(422, "invalid_code", _("Код справи — шість цифр, наприклад 123456."))
     return code
 

@@ -1,4 +1,5 @@
-"""One error format: the contract's JSON on the API, a readable Ukrainian page elsewhere."""
+"""One error format: the contract's JSON on the API, a readable Ukrainian page elsewhere; and the input no
+route should ever see (ids past the id columns, NULs) refused before it reaches one."""
 import logging
 import traceback
 
@@ -7,6 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +20,18 @@ HTTP_CODES = {
 }
 
 
+MAX_ROW_ID = 2**31 - 1  # the id columns are PostgreSQL integers
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in every route. An id past MAX_ROW_ID cannot name a row: the route does not match (a 404)
+    rather than the query overflowing (a 500)."""
+
+    def __init__(self, url_map, **kwargs):
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(url_map, **kwargs)
+
+
 class ApiError(Exception):
     """Raised anywhere in a request; becomes {"error": {"code", "message"}} with its status."""
 
@@ -27,7 +41,9 @@ class ApiError(Exception):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz" or request.accept_mimetypes.best == "application/json"
+    # A *.json address is read by a script (the kiosk, the dashboards), which parses its errors too.
+    return (request.path.startswith("/api/") or request.path.endswith(".json") or request.path == "/healthz"
+            or request.accept_mimetypes.best == "application/json")
 
 
 def error_response(status: int, code: str, message: str):
@@ -51,6 +67,19 @@ def _messages() -> dict:
 
 
 def register(app):
+    # Before the blueprints: a rule takes its converters when it is added.
+    app.url_map.converters["int"] = RowIdConverter
+
+    @app.before_request
+    def _refuse_nul():
+        # PostgreSQL text cannot hold a NUL, and no address or form field of ours means one: refuse it here
+        # with a clear 400 rather than let a query fail on it (a 500) or SQLite store it.
+        pairs = [("", request.path), *request.args.items(multi=True)]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            pairs += request.form.items(multi=True)
+        if any("\x00" in key or "\x00" in value for key, value in pairs):
+            raise ApiError(400, "malformed", _("Запит містить недопустимі символи."))
+
     @app.errorhandler(ApiError)
     def on_api_error(err: ApiError):
         return error_response(err.status, err.code, err.message)

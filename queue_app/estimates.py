@@ -2,7 +2,7 @@
 import math
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from . import clock
 from .cache import cached
@@ -43,10 +43,13 @@ def _windows_open(office: Office, service: Service) -> int:
     return staffed or db.session.scalar(base) or 1
 
 
+_WAITING = select(func.count(Ticket.id)).where(  # built once: every ticket issued asks
+    Ticket.office_id == bindparam("office"), Ticket.service_id == bindparam("service"), Ticket.day == bindparam("day"),
+    Ticket.status == "waiting")
+
+
 def waiting_count(office: Office, service: Service) -> int:
-    return db.session.scalar(select(func.count(Ticket.id)).where(
-        Ticket.office_id == office.id, Ticket.service_id == service.id, Ticket.day == clock.now().date(),
-        Ticket.status == "waiting"))
+    return db.session.scalar(_WAITING, {"office": office.id, "service": service.id, "day": clock.now().date()})
 
 
 def wait_minutes(office: Office, service: Service, ahead: int | None = None) -> int:
@@ -66,10 +69,6 @@ def position(ticket: Ticket) -> int:
 
 
 def ticket_estimate(ticket: Ticket) -> tuple[int, int]:
-    """(position, estimated wait in minutes) of a ticket. A ticket just issued carries its own, good for
-    the one answer to the kiosk: it is taken off the object so it never outlives that moment."""
-    fresh = ticket.__dict__.pop("fresh_estimate", None)
-    if fresh is not None:
-        return fresh
+    """(position, estimated wait in minutes) of a ticket."""
     pos = position(ticket)
     return pos, (wait_minutes(ticket.office, ticket.service, pos - 1) if pos else 0)

@@ -4,7 +4,9 @@
 - mark bookings not checked in by their start + NO_SHOW_TOLERANCE_MIN as no-shows (the count per
   phone feeds the online-booking block),
 - queue the reminder SMS the day before (once per booking: the outbox refuses a second by its key),
-- deliver the outbox.
+- deliver the outbox,
+- once an office's working hours are over, cancel the day's tickets still waiting (nobody will call
+  them now), each with a `cancelled` event.
 `flask --app wsgi outbox send` delivers the outbox alone.
 """
 import logging
@@ -17,10 +19,12 @@ from sqlalchemy.exc import IntegrityError
 
 from scheduling import aware
 
-from . import clock, notify
+from . import clock, notify, realtime
 from .bookings import setting
+from .calendars import office_days
 from .extensions import db
-from .models import Booking, Event, Outbox
+from .models import Booking, Event, Office, Outbox, Ticket
+from .tickets import log as log_event
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +78,49 @@ def queue_reminders(now: datetime | None = None) -> int:
     return count
 
 
+def _closing(office: Office, day) -> datetime:
+    """The end of the office's working hours on `day` (its start if closed): operators serve whoever
+    holds a ticket until then, past the end of reception."""
+    hours = office_days(office, day, day)[0]
+    return aware(day, hours.open[-1][1]) if hours.open else aware(day, datetime.min.time())
+
+
+def cancel_at_closing(now: datetime | None = None) -> int:
+    """Tickets still waiting once their office has closed for the day become `cancelled`."""
+    now = now or clock.now()
+    pending = db.session.execute(select(Ticket.office_id, Ticket.day).where(
+        Ticket.status == "waiting", Ticket.day <= now.date()).distinct()).all()
+    cancelled, offices = [], set()
+    for office_id, day in pending:
+        office = db.session.get(Office, office_id)
+        if now < _closing(office, day):
+            continue
+        # Conditional, so a ticket a window claims at this very moment stays called.
+        ids = db.session.scalars(update(Ticket).where(
+            Ticket.office_id == office_id, Ticket.day == day, Ticket.status == "waiting")
+            .values(status="cancelled", finished_at=now).returning(Ticket.id)).all()
+        for ticket in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))
+                                         .execution_options(populate_existing=True)):
+            log_event(ticket, "cancelled", reason="closing")
+            cancelled.append(ticket)
+        # A booked citizen who checked in and was not reached: the booking ends with the ticket.
+        db.session.execute(update(Booking).where(
+            Booking.id.in_([t.booking_id for t in cancelled if t.booking_id and t.source == "booking"]),
+            Booking.status == "checked_in").values(status="cancelled"))
+        offices.add(office.code)
+    db.session.commit()
+    for ticket in cancelled:  # phones following them (reaches them through REDIS_URL from this process)
+        realtime.ticket_changed(ticket)
+    for code in offices:
+        realtime.queue_changed(code)
+    return len(cancelled)
+
+
 def run_all(now: datetime | None = None) -> dict:
     now = now or clock.now()
     return {"expired_holds": expire_holds(now), "no_shows": mark_no_shows(now),
-            "reminders": queue_reminders(now), "outbox": notify.drain(now=now)}
+            "reminders": queue_reminders(now), "outbox": notify.drain(now=now),
+            "cancelled_at_closing": cancel_at_closing(now)}
 
 
 jobs_cli = AppGroup("jobs", help="Periodic jobs (run every minute).")
@@ -86,7 +129,7 @@ outbox_cli = AppGroup("outbox", help="The SMS outbox.")
 
 @jobs_cli.command("run")
 def jobs_run():
-    """Expire holds, mark no-shows, queue reminders, send the outbox."""
+    """Expire holds, mark no-shows, queue reminders, send the outbox, cancel what waits past closing."""
     click.echo(" ".join(f"{k}={v}" for k, v in run_all().items()))
 
 
@@ -103,6 +146,11 @@ def jobs_no_shows():
 @jobs_cli.command("reminders")
 def jobs_reminders():
     click.echo(f"reminders {queue_reminders()}")
+
+
+@jobs_cli.command("close-day")
+def jobs_close_day():
+    click.echo(f"cancelled {cancel_at_closing()}")
 
 
 @outbox_cli.command("send")

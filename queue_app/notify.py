@@ -2,7 +2,8 @@
 
 A message is written to the outbox in the same transaction as the change that causes it (a booking,
 a case set ready), so a gateway that is down loses nothing: `flask --app wsgi outbox send` (and
-`jobs run`) deliver due messages, retrying failures with exponential back-off.
+`jobs run`) deliver due messages, retrying failures with exponential back-off; once the gateway takes
+a message again, the ones still backing off are due at once rather than up to an hour later.
 
 Nothing here logs a full phone number or a message text: the log gets the kind and a masked phone.
 """
@@ -158,35 +159,46 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _claim(row_id: int, now: datetime) -> bool:
-    """Take a due message for this sender: a lease (next_attempt_at pushed forward) that another sender honours."""
+    """Take a message due by `now` for this sender: a lease (next_attempt_at pushed forward) that another sender
+    honours. The lease runs from the clock, not from `now`: a drain held up by a gateway that hangs must not
+    hand out leases that have run out already, or the next run would send the same message again."""
     claimed = db.session.execute(
         update(Outbox).where(Outbox.id == row_id, Outbox.status == "pending", Outbox.next_attempt_at <= now)
-        .values(next_attempt_at=now + LEASE, attempts=Outbox.attempts + 1)).rowcount
+        .values(next_attempt_at=max(now, clock.now()) + LEASE, attempts=Outbox.attempts + 1)).rowcount
     db.session.commit()
     return claimed == 1
 
 
-def send_one(row: Outbox, now: datetime | None = None) -> bool:
-    """Deliver one claimed message; records success, or the error and when to try again."""
-    now = now or clock.now()
+def send_one(row: Outbox) -> bool:
+    """Deliver one claimed message; records success, or the error and when to try again (counted from the
+    gateway's answer, which may come long after the drain started)."""
     try:
         gateway().send(row.phone, row.body, kind=row.kind, message_id=row.id)
     except Exception as err:  # any gateway failure is retried later, never lost
         row.last_error = f"{type(err).__name__}: {err}"[:300]
         if row.attempts >= MAX_ATTEMPTS:
             row.status = "failed"
-        row.next_attempt_at = now + backoff(row.attempts)
+        row.next_attempt_at = clock.now() + backoff(row.attempts)
         log.warning("sms %s to %s failed (attempt %d): %s", row.kind, mask_phone(row.phone), row.attempts,
                     type(err).__name__)
         db.session.commit()
         return False
-    row.status, row.sent_at, row.last_error = "sent", now, None
+    row.status, row.sent_at, row.last_error = "sent", clock.now(), None
     db.session.commit()
     return True
 
 
+def _retry_backed_off(now: datetime) -> None:
+    """The gateway took a message: those backing off after earlier failures are due again now rather than up
+    to BACKOFF_CAP later (one the gateway refuses for itself, a bad number, so uses up its attempts sooner).
+    A row leased by a sender at this moment is never further ahead than LEASE, so it is left alone."""
+    db.session.execute(update(Outbox).where(Outbox.status == "pending", Outbox.last_error.is_not(None),
+                                            Outbox.next_attempt_at > now + LEASE).values(next_attempt_at=now))
+    db.session.commit()
+
+
 def drain(limit: int = 200, now: datetime | None = None) -> dict:
-    """Send every due message once; returns counts. Safe to run from several processes at once."""
+    """Send every message due by `now` once; returns counts. Safe to run from several processes at once."""
     now = now or clock.now()
     due = db.session.scalars(select(Outbox.id).where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
                              .order_by(Outbox.id).limit(limit)).all()
@@ -196,16 +208,17 @@ def drain(limit: int = 200, now: datetime | None = None) -> dict:
             counts["skipped"] += 1
             continue
         row = db.session.get(Outbox, row_id)
-        counts["sent" if send_one(row, now) else "failed"] += 1
+        counts["sent" if send_one(row) else "failed"] += 1
+    if counts["sent"]:
+        _retry_backed_off(clock.now())
     return counts
 
 
 def send_now(row_ids: list[int]) -> None:
     """Try at once (after the commit that wrote them) messages that cannot wait, e.g. a verification code."""
-    now = clock.now()
     for row_id in row_ids:
-        if _claim(row_id, now):
-            send_one(db.session.get(Outbox, row_id), now)
+        if _claim(row_id, clock.now()):
+            send_one(db.session.get(Outbox, row_id))
 
 
 # ---------------------------------------------------------------- gateways

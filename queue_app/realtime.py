@@ -7,15 +7,21 @@
 /office          : staff screens (operator, dashboard) of an office: `queue` whenever it changes.
 With REDIS_URL set, Socket.IO relays these through Redis, so every server process delivers them.
 """
+import logging
+
 from flask import request
 from flask_login import current_user
 from flask_socketio import join_room
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from scheduling import KYIV
 
+from .errors import MAX_ROW_ID
 from .extensions import db, socketio
 from .models import Office, Ticket
+
+log = logging.getLogger(__name__)
 
 
 def _room(office_code: str) -> str:
@@ -43,9 +49,10 @@ def board_state(office: Office) -> dict:
     return state
 
 
-def ticket_json(ticket: Ticket) -> dict:
+def ticket_json(ticket: Ticket, estimate: tuple[int, int] | None = None) -> dict:
+    """The contract's ticket; `estimate` (position, wait) when the caller already knows it."""
     from .estimates import ticket_estimate
-    pos, wait = ticket_estimate(ticket)
+    pos, wait = estimate or ticket_estimate(ticket)
     return {"id": ticket.id, "number": ticket.number, "service": ticket.service.code, "status": ticket.status,
             "window": ticket.window.number if ticket.window else None, "position": pos,
             "estimated_wait_min": wait, "office": ticket.office.code}
@@ -69,7 +76,9 @@ def board_connect(_auth=None):
 @socketio.on("connect", namespace="/ticket")
 def ticket_connect(_auth=None):
     ticket_id = request.args.get("ticket", "")
-    ticket = db.session.get(Ticket, int(ticket_id)) if ticket_id.isdigit() else None
+    # isascii: isdigit alone takes "²", which int() refuses; past MAX_ROW_ID the query would overflow.
+    known = ticket_id.isascii() and ticket_id.isdigit() and int(ticket_id) <= MAX_ROW_ID
+    ticket = db.session.get(Ticket, int(ticket_id)) if known else None
     if ticket is None:
         return False
     join_room(f"ticket:{ticket.id}")
@@ -86,11 +95,25 @@ def office_connect(_auth=None):
     db.session.remove()
 
 
-def ticket_called(ticket: Ticket, call: dict) -> None:
+@socketio.on_error_default
+def _database_down(err: Exception):
+    """A locked or unreachable database while a screen connects: refuse it (it tries again by itself, and
+    boards poll meanwhile) with one line in the log, as pages answer 503. Anything else keeps its stack."""
+    if not isinstance(err, OperationalError):
+        raise err
+    log.error("database unavailable on Socket.IO %s: %s", request.namespace, type(err.orig).__name__)
+    db.session.remove()
+    return False
+
+
+def ticket_called(office_code: str, ticket: Ticket, call: dict) -> None:
     """`call` is call_json(ticket) made before the commit; boards get it first, then the rest."""
-    socketio.emit("called", call, to=_room(ticket.office.code), namespace="/board")
+    socketio.emit("called", call, to=_room(office_code), namespace="/board")
+    # Let the boards' writers send it now: under gevent they run only when this request yields, and
+    # what follows (the ticket page, staff screens, the HTTP answer) reads the database first.
+    socketio.sleep(0)
     ticket_changed(ticket)
-    queue_changed(ticket.office)
+    queue_changed(office_code)
 
 
 def window_released(ticket: Ticket, window_number: int) -> None:
@@ -102,9 +125,9 @@ def ticket_changed(ticket: Ticket) -> None:
     socketio.emit("ticket", ticket_json(ticket), to=f"ticket:{ticket.id}", namespace="/ticket")
 
 
-def queue_changed(office: Office) -> None:
+def queue_changed(office_code: str) -> None:
     """Staff screens re-read the queue on this nudge; it carries no personal data."""
-    socketio.emit("queue", {"office": office.code}, to=_room(office.code), namespace="/office")
+    socketio.emit("queue", {"office": office_code}, to=_room(office_code), namespace="/office")
 
 
 def office_paused(office: Office) -> None:
@@ -113,4 +136,4 @@ def office_paused(office: Office) -> None:
                       to=_room(office.code), namespace="/board")
     else:
         socketio.emit("resumed", {"office": office.code}, to=_room(office.code), namespace="/board")
-    queue_changed(office)
+    queue_changed(office.code)

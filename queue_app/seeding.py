@@ -6,7 +6,7 @@ import yaml
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Office, OfficeService, Schedule, Service, ServiceCategory, Staff, Window
+from .models import Office, OfficeService, PriorityCategory, Schedule, Service, ServiceCategory, Staff, Window
 
 DATA = Path(__file__).parent / "data"
 
@@ -54,6 +54,9 @@ def seed(demo: bool = False) -> dict:
         categories[spec["code"]] = row
         counts["categories"] += new
     db.session.flush()
+    for spec in ref["priority_categories"]:  # added when missing, never overwritten: the admin owns them
+        if db.session.scalar(select(PriorityCategory).where(PriorityCategory.code == spec["code"])) is None:
+            db.session.add(PriorityCategory(code=spec["code"], name=spec["name"], name_en=spec["name_en"]))
 
     services = {}
     for spec in _services(ref):

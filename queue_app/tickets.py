@@ -4,11 +4,13 @@ Each change is one transaction that also appends to the event log; real-time mes
 only after the commit, so a board never shows what the database does not hold.
 """
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import make_transient_to_detached
 
 from scheduling import aware
 
@@ -16,7 +18,8 @@ from . import clock, estimates, realtime
 from .calendars import office_days
 from .errors import ApiError
 from .extensions import db
-from .models import Booking, Case, Event, Office, OfficeService, Service, Ticket, TicketCounter, Window
+from .models import (Booking, Case, Event, Office, OfficeService, PriorityCategory, Service, Ticket, TicketCounter,
+                     Window)
 from .policy import Waiting, call_order
 
 ACTIVE = ("called", "serving")
@@ -26,21 +29,30 @@ CHECK_IN_LATE = timedelta(minutes=15)
 NO_SHOW_AFTER_RECALLS = 2
 
 
+# Statements of the hottest paths (a ticket issued, a ticket called) are built once: building one
+# costs more than running it. Values come as execution parameters.
+_LOG = insert(Event.__table__)
+_INSERT_TICKET = insert(Ticket.__table__).returning(Ticket.__table__.c.id)
+_NEXT_SEQ = {
+    name: dialect_insert(TicketCounter.__table__)
+    .values(office_id=bindparam("office_id"), day=bindparam("day"), letter=bindparam("letter"), last=1)
+    .on_conflict_do_update(index_elements=["office_id", "day", "letter"], set_={"last": TicketCounter.last + 1})
+    .returning(TicketCounter.__table__.c.last)
+    for name, dialect_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+
+
 def log(ticket: Ticket, kind: str, staff_id: int | None = None, **data) -> None:
-    db.session.add(Event(office_id=ticket.office_id, kind=kind, ticket_id=ticket.id, booking_id=ticket.booking_id,
-                         service_id=ticket.service_id, window_id=ticket.window_id, staff_id=staff_id, data=data))
-
-
-def _insert():
-    return pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    # A plain INSERT, not the unit of work: the log is append-only and nothing reads the row back in
+    # this transaction.
+    db.session.execute(_LOG, {"ts": clock.now(), "office_id": ticket.office_id, "kind": kind, "ticket_id": ticket.id,
+                              "booking_id": ticket.booking_id, "service_id": ticket.service_id,
+                              "window_id": ticket.window_id, "staff_id": staff_id, "data": data})
 
 
 def _next_seq(office: Office, day: date, letter: str) -> int:
     """Take the next number of the office/day/letter in one upsert; its row lock makes issues take turns."""
-    stmt = _insert()(TicketCounter).values(office_id=office.id, day=day, letter=letter, last=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["office_id", "day", "letter"],
-                                      set_={"last": TicketCounter.last + 1})
-    return db.session.execute(stmt.returning(TicketCounter.last)).scalar_one()
+    stmt = _NEXT_SEQ[db.engine.dialect.name]
+    return db.session.execute(stmt, {"office_id": office.id, "day": day, "letter": letter}).scalar_one()
 
 
 def reception_now(office: Office, now: datetime):
@@ -97,27 +109,51 @@ def _check_can_issue(office: Office, service: Service, now: datetime, walk_in: b
     return ahead
 
 
-def issue_ticket(office: Office, service: Service, source: str = "walk_in", booking: Booking | None = None,
-                 priority: str | None = None) -> Ticket:
-    now = clock.now()
-    ahead = _check_can_issue(office, service, now, walk_in=booking is None)
-    letter = service.ticket_letter
-    ticket = Ticket(office_id=office.id, service_id=service.id, day=now.date(), letter=letter,
-                    seq=_next_seq(office, now.date(), letter), source=source, priority=priority,
-                    booking_id=booking.id if booking else None, arrived_at=now)
+def _insert_ticket(**columns) -> Ticket:
+    """INSERT the row, then hand the session a Ticket that holds exactly those values, as if loaded:
+    the unit of work's flush would cost as much as the rest of the issue together."""
+    columns["id"] = db.session.execute(_INSERT_TICKET, columns).scalar_one()
+    ticket = Ticket(**columns)
+    make_transient_to_detached(ticket)
     db.session.add(ticket)
-    db.session.flush()
-    log(ticket, "issued", source=source, priority=priority)
-    db.session.commit()
-    if booking is None and priority is None:
-        # A new walk-in comes after everyone already waiting for the service (bookings not yet due
-        # aside): its estimate needs no second look at the queue.
-        ticket.fresh_estimate = (ahead + 1, estimates.wait_minutes(office, service, ahead))
-    realtime.queue_changed(office)
     return ticket
 
 
-def check_in(office: Office, code: str) -> tuple[Ticket, str]:
+class Issued(NamedTuple):
+    """A new ticket and the kiosk's answer about it (the contract's ticket and when it was issued).
+    The answer is made before the commit: after it every attribute would be read again from the
+    database, on the kiosk's busiest path."""
+    ticket: Ticket
+    receipt: dict
+
+
+def issue_ticket(office: Office, service: Service, source: str = "walk_in", booking: Booking | None = None,
+                 case: Case | None = None) -> Issued:
+    """A ticket for `service`: a walk-in, a booking's check-in (source "booking"; a late arrival's ticket
+    keeps its booking for the statistics but waits as a walk-in), or the pick-up of a `case`."""
+    now = clock.now()
+    walk_in = source != "booking"
+    ahead = _check_can_issue(office, service, now, walk_in=walk_in)
+    letter = service.ticket_letter
+    ticket = _insert_ticket(office_id=office.id, service_id=service.id, day=now.date(), letter=letter,
+                            seq=_next_seq(office, now.date(), letter), status="waiting", source=source,
+                            priority=None, booking_id=booking.id if booking else None, window_id=None,
+                            arrived_at=now, called_at=None, started_at=None, finished_at=None, recalls=0)
+    log(ticket, "issued", source=source)
+    if case is not None:
+        log(ticket, "case_pickup", case=case.code)
+    # A walk-in comes after everyone already waiting for the service (bookings not yet due aside):
+    # its estimate needs no second look at the queue.
+    estimate = (ahead + 1, estimates.wait_minutes(office, service, ahead)) if walk_in else None
+    receipt = realtime.ticket_json(ticket, estimate)
+    receipt["issued_at"] = now.isoformat()
+    office_code = office.code
+    db.session.commit()
+    realtime.queue_changed(office_code)
+    return Issued(ticket, receipt)
+
+
+def check_in(office: Office, code: str) -> tuple[Issued, str]:
     """A booked citizen arrives: a ticket called near the booked time. Returns it and a note for the screen."""
     now = clock.now()
     booking = db.session.scalar(select(Booking).where(Booking.code == code, Booking.office_id == office.id,
@@ -130,18 +166,16 @@ def check_in(office: Office, code: str) -> tuple[Ticket, str]:
                                            when=(booked_at - CHECK_IN_EARLY).strftime("%H:%M")))
     late = now > booked_at + CHECK_IN_LATE
     booking.status = "checked_in"
-    ticket = issue_ticket(office, booking.service, source="walk_in" if late else "booking",
-                          booking=None if late else booking)
     if late:
-        ticket.booking_id = booking.id  # kept for statistics, but the ticket waits like a walk-in
-        db.session.commit()
-        return ticket, _("Ви запізнилися на запис, тому вас обслужать у загальній черзі.")
-    if now < booked_at - timedelta(minutes=10):
-        return ticket, _("Вас викличуть близько %(time)s.", time=booking.start.strftime("%H:%M"))
-    return ticket, _("Очікуйте виклику найближчим часом.")
+        note = _("Ви запізнилися на запис, тому вас обслужать у загальній черзі.")
+    elif now < booked_at - timedelta(minutes=10):
+        note = _("Вас викличуть близько %(time)s.", time=booking.start.strftime("%H:%M"))
+    else:
+        note = _("Очікуйте виклику найближчим часом.")
+    return issue_ticket(office, booking.service, source="walk_in" if late else "booking", booking=booking), note
 
 
-def pickup_by_case(office: Office, code: str) -> Ticket:
+def pickup_by_case(office: Office, code: str) -> Issued:
     """«My documents are ready»: the case code from the SMS gives a ticket to the pick-up service."""
     case = db.session.scalar(select(Case).where(Case.code == code))
     if case is None or case.status != "ready":
@@ -150,10 +184,7 @@ def pickup_by_case(office: Office, code: str) -> Ticket:
         raise ApiError(409, "other_office", _("Ваші документи чекають в іншому офісі: %(name)s, %(address)s.",
                                               name=case.office.name, address=case.office.address))
     pickup = db.session.scalar(select(Service).where(Service.code == "pickup"))
-    ticket = issue_ticket(office, pickup, source="pickup")
-    log(ticket, "case_pickup", case=case.code)
-    db.session.commit()
-    return ticket
+    return issue_ticket(office, pickup, source="pickup", case=case)
 
 
 def waiting_of(office: Office, day: date, services: frozenset[str] | None = None) -> list[Waiting]:
@@ -169,31 +200,36 @@ def waiting_of(office: Office, day: date, services: frozenset[str] | None = None
 
 
 def _finish_current(window: Window, staff_id: int | None) -> None:
-    """"Next" closes the window's ticket: served, or a no-show if it was never started after recalls."""
-    current = db.session.scalar(select(Ticket).where(Ticket.window_id == window.id, Ticket.status.in_(ACTIVE)))
-    if current is not None:
-        gone = current.status == "called" and current.recalls >= NO_SHOW_AFTER_RECALLS
-        _close(current, "no_show" if gone else "done", staff_id)
+    """"Next" closes the window's ticket: served, or a no-show if it was called, recalled and never
+    started. One UPDATE decides from the row as it stands and returns the ticket it closed, if any."""
+    gone = and_(Ticket.status == "called", Ticket.recalls >= NO_SHOW_AFTER_RECALLS)
+    closed = db.session.scalars(
+        update(Ticket).where(Ticket.window_id == window.id, Ticket.status.in_(ACTIVE))
+        .values(status=case((gone, "no_show"), else_="done"), finished_at=clock.now()).returning(Ticket),
+        execution_options={"synchronize_session": False, "populate_existing": True}).one_or_none()
+    if closed is not None:
+        _closed(closed, staff_id)
 
 
 def _close(ticket: Ticket, status: str, staff_id: int | None) -> None:
     ticket.status, ticket.finished_at = status, clock.now()
-    log(ticket, status, staff_id)
+    _closed(ticket, staff_id)
+
+
+def _closed(ticket: Ticket, staff_id: int | None) -> None:
+    log(ticket, ticket.status, staff_id)
     if ticket.booking_id and ticket.source == "booking":
         db.session.execute(update(Booking).where(Booking.id == ticket.booking_id).values(
-            status="done" if status == "done" else "no_show"))
+            status="done" if ticket.status == "done" else "no_show"))
 
 
 def _claim(ticket_id: int, window: Window, now: datetime) -> Ticket | None:
-    """Take a waiting ticket for this window; None if another window was quicker."""
-    claimed = db.session.execute(
+    """Take a waiting ticket for this window; None if another window was quicker. The UPDATE returns
+    the row, so the claimed ticket is loaded by the same statement that took it."""
+    return db.session.scalars(
         update(Ticket).where(Ticket.id == ticket_id, Ticket.status == "waiting")
-        .values(status="called", window_id=window.id, called_at=now)).rowcount
-    if claimed != 1:
-        return None
-    ticket = db.session.get(Ticket, ticket_id)
-    db.session.refresh(ticket)  # the UPDATE bypassed the identity map
-    return ticket
+        .values(status="called", window_id=window.id, called_at=now).returning(Ticket),
+        execution_options={"synchronize_session": False, "populate_existing": True}).one_or_none()
 
 
 def call_next(window: Window, staff_id: int | None = None) -> Ticket | None:
@@ -208,7 +244,7 @@ def call_next(window: Window, staff_id: int | None = None) -> Ticket | None:
         if claimed is not None:
             return _announce(claimed, staff_id)
     db.session.commit()
-    realtime.queue_changed(window.office)
+    realtime.queue_changed(window.office.code)
     return None
 
 
@@ -226,10 +262,10 @@ def call_ticket(window: Window, ticket: Ticket, staff_id: int | None = None) -> 
 def _announce(ticket: Ticket, staff_id: int | None, recall: bool = False) -> Ticket:
     # The board message is built before the commit, from what is loaded: after it every attribute
     # would be reloaded, and boards wait on that.
-    call = realtime.call_json(ticket, recall)
+    call, office_code = realtime.call_json(ticket, recall), ticket.office.code
     log(ticket, "recalled" if recall else "called", staff_id, window=call["window"])
     db.session.commit()
-    realtime.ticket_called(ticket, call)
+    realtime.ticket_called(office_code, ticket, call)
     return ticket
 
 
@@ -263,6 +299,16 @@ def no_show(ticket: Ticket, staff_id: int | None = None) -> Ticket:
     return _commit(ticket, released=True)
 
 
+def set_priority(ticket: Ticket, category: PriorityCategory | None, staff_id: int | None = None) -> Ticket:
+    """The administrator has seen the document: the waiting ticket gets the category's head start (or
+    loses it, with None). Its arrival time stays; the call-next policy does the rest."""
+    if ticket.status != "waiting":
+        raise ApiError(409, "not_waiting", _("Пріоритет позначають лише для талона, що очікує."))
+    ticket.priority = category.code if category else None
+    log(ticket, "priority", staff_id, category=ticket.priority)
+    return _commit(ticket)
+
+
 def _require_window_serves(window: Window, service: Service) -> None:
     if service not in window.services:
         raise ApiError(422, "window_does_not_serve", _("Це вікно не надає послугу «%(name)s».", name=service.name))
@@ -290,7 +336,7 @@ def transfer(ticket: Ticket, service: Service | None = None, window: Window | No
     if window is not None:
         return call_ticket(window, ticket, staff_id)
     realtime.ticket_changed(ticket)
-    realtime.queue_changed(ticket.office)
+    realtime.queue_changed(ticket.office.code)
     return ticket
 
 
@@ -318,7 +364,7 @@ def _commit(ticket: Ticket, released: bool = False) -> Ticket:
     if released and ticket.window is not None:
         realtime.window_released(ticket, ticket.window.number)
     realtime.ticket_changed(ticket)
-    realtime.queue_changed(ticket.office)
+    realtime.queue_changed(ticket.office.code)
     return ticket
 
 
@@ -327,7 +373,7 @@ def set_window_pause(window: Window, reason: str | None, staff_id: int | None = 
     db.session.add(Event(office_id=window.office_id, kind="window_paused" if reason else "window_resumed",
                          window_id=window.id, staff_id=staff_id, data={"reason": reason}))
     db.session.commit()
-    realtime.queue_changed(window.office)
+    realtime.queue_changed(window.office.code)
     return window
 
 

@@ -1,4 +1,6 @@
 """The operator's workstation: sign-in, choosing a window, the page's token and its limits."""
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -45,6 +47,9 @@ def test_operator_takes_a_window_and_gets_a_workstation(client):
     html = client.get(r.headers["Location"]).get_data(as_text=True)
     token = html.split('data-token="')[1].split('"')[0]
     assert staff_from_token(token).id == staff.id
+    # The priority categories the administrator may mark, active ones only, in the page's language.
+    strings = json.loads(html.split('id="ws-i18n">')[1].split("</script>")[0])
+    assert {"code": "veteran", "name": "Учасники бойових дій і ветерани війни"} in strings["priorities"]
     # Taking another window leaves the first one.
     client.post(f"/operator/window/{main_windows[3].id}/take")
     db.session.expire_all()

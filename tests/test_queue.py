@@ -266,3 +266,32 @@ def test_next_after_recalls_without_a_start_counts_a_no_show(client, now, auth):
     client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth)  # served without pressing start
     assert client.get(f"/api/v1/tickets/{gone['id']}").get_json()["status"] == "no_show"
     assert client.get(f"/api/v1/tickets/{served['id']}").get_json()["status"] == "done"
+
+
+def test_priority_marked_at_the_window_moves_a_ticket_ahead(client, now, auth):
+    first = issue(client)
+    now.now += timedelta(minutes=5)
+    veteran = issue(client)
+    w = window_for("pickup")
+    mark = lambda body: client.post(f"/api/v1/tickets/{veteran['id']}/priority", json=body, headers=auth)  # noqa: E731
+    assert client.post(f"/api/v1/tickets/{veteran['id']}/priority", json={"category": "veteran"}).status_code == 401
+    assert mark({"category": "no-such"}).status_code == 422
+    assert mark({}).status_code == 422
+    assert mark({"category": "veteran"}).get_json()["ticket"]["position"] == 1
+    queue = client.get("/api/v1/offices/main/queue", headers=auth).get_json()
+    assert [(x["id"], x["category"]) for x in queue["waiting"][:2]] == [(veteran["id"], "veteran"), (first["id"], None)]
+    assert client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth).get_json()["ticket"]["id"] == veteran["id"]
+    assert mark({"category": None}).status_code == 409  # called: too late to mark
+    event = db.session.scalar(select(Event).where(Event.ticket_id == veteran["id"], Event.kind == "priority"))
+    assert event.data == {"category": "veteran"} and event.staff_id is not None
+
+
+def test_priority_cleared_gives_the_place_back(client, now, auth):
+    first = issue(client)
+    now.now += timedelta(minutes=5)
+    second = issue(client)
+    url = f"/api/v1/tickets/{second['id']}/priority"
+    client.post(url, json={"category": "disability"}, headers=auth)
+    assert client.post(url, json={"category": None}, headers=auth).get_json()["ticket"]["position"] == 2
+    w = window_for("pickup")
+    assert client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth).get_json()["ticket"]["id"] == first["id"]

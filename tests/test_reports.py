@@ -46,9 +46,9 @@ def history(schema, stamped):
     """Three visits to the main office on Tuesday 24.11.2026 and one elsewhere, with known times."""
     main = office()
     at(now, 10, 0)
-    a = tickets.issue_ticket(main, service("pickup"))
+    a = tickets.issue_ticket(main, service("pickup")).ticket
     at(now, 10, 5)
-    b = tickets.issue_ticket(main, service("17-05"))
+    b = tickets.issue_ticket(main, service("17-05")).ticket
     at(now, 10, 10)
     assert tickets.call_next(window_for("pickup")).id == a.id        # waited 10 min
     at(now, 10, 11)
@@ -62,7 +62,7 @@ def history(schema, stamped):
     at(now, 10, 40)
     tickets.no_show(b)
     at(now, 11, 0)
-    c = tickets.issue_ticket(main, service("pickup"))
+    c = tickets.issue_ticket(main, service("pickup")).ticket
     at(now, 11, 2)
     assert tickets.call_next(window_for("pickup")).id == c.id         # waited 2 min
     at(now, 11, 3)

@@ -14,6 +14,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from scheduling.calendar import WEEKDAYS
 
+from ..calendars import FIRST_DATE, LAST_DATE
+
 REQUIRED = _l("Це поле обов'язкове.")
 WEEKDAY_NAMES = {"mon": _l("Понеділок"), "tue": _l("Вівторок"), "wed": _l("Середа"), "thu": _l("Четвер"),
                  "fri": _l("П'ятниця"), "sat": _l("Субота"), "sun": _l("Неділя")}
@@ -45,6 +47,10 @@ class DayField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_("Введіть дату у форматі РРРР-ММ-ДД.")) from None
+        if self.data is not None and not FIRST_DATE <= self.data <= LAST_DATE:
+            self.data = None
+            raise ValueError(_("Дата має бути між %(first)s і %(last)s.", first=FIRST_DATE.isoformat(),
+                               last=LAST_DATE.isoformat()))
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..errors import MAX_ROW_ID
 from ..extensions import db
 from ..models import Office, OfficeService, Service, Staff
 from . import bp
@@ -52,7 +53,8 @@ def _save(staff: Staff | None):
     form = _form(staff)
     valid = form.validate_on_submit()
     if form.is_submitted():  # the checks below run even when a field failed: all mistakes at once
-        office = db.session.get(Office, form.office_id.data) if form.office_id.data else None
+        office_id = form.office_id.data  # checked against the choices only at validation: may be made up
+        office = db.session.get(Office, office_id) if office_id and 0 < office_id <= MAX_ROW_ID else None
         clash = db.session.scalar(select(Staff).where(Staff.username == form.username.data))
         errors = False
         if clash is not None and clash is not staff:

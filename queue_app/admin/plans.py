@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock, planning
+from ..calendars import FIRST_DATE, LAST_DATE
 from ..extensions import db
 from ..models import Office, PlanJob, StaffPlan
 from . import bp
@@ -52,6 +53,8 @@ def timetable(code: str, day: str):
     try:
         d = date.fromisoformat(day)
     except ValueError:
+        abort(404)
+    if not FIRST_DATE <= d <= LAST_DATE:  # the previous and next days would overflow
         abort(404)
     table = planning.timetable(office, d)
     return render_template("admin/timetable.html", office=office, day=d, table=table, grid=_grid(table),

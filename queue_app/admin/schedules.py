@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from scheduling import Regime
 from scheduling.calendar import WEEKDAYS, DayTemplate
 
+from ..errors import MAX_ROW_ID
 from ..extensions import db
 from ..models import Closure, Office, Schedule
 from . import bp
@@ -116,7 +117,9 @@ def _save_regime(office, row: Schedule | None):
         if row is not None:
             _fill(form, row.rules, row.key)
         elif request.args.get("copy"):
-            source = db.session.get(Schedule, request.args.get("copy", type=int))
+            # The id comes from a link of ours; a made-up one copies nothing (past MAX_ROW_ID it would overflow).
+            copy_id = request.args.get("copy", 0, type=int)
+            source = db.session.get(Schedule, copy_id) if 0 < copy_id <= MAX_ROW_ID else None
             if source is not None and source.office_id == office.id:
                 _fill(form, source.rules, f"{source.key}-copy"[:40])
     valid = form.validate_on_submit()

@@ -25,8 +25,9 @@ def post_case():
     office = office_or_404(required_str(body, "office", 40))
     _may(office)
     service = service_or_404(required_str(body, "service", 40), status=422)
-    phone = normalise_phone(body["phone"]) if body.get("phone") else None
-    code = parse_code(body["code"]) if body.get("code") else None
+    # Absent, null or "" means none; anything else present is checked ([] or 0 is not "no phone").
+    phone = normalise_phone(body["phone"]) if body.get("phone") not in (None, "") else None
+    code = parse_code(body["code"]) if body.get("code") not in (None, "") else None
     case = create_case(office, service, phone, staff_id=g.staff.id, code=code)
     return jsonify(public_json(case)), 201
 

@@ -30,6 +30,7 @@ def office_queue(code: str):
     order = call_order(now, waiting_of(office, now.date()), every_service)
     waiting = [{"id": w.id, "number": tickets[w.id].number, "service": w.service,
                 "waited_min": int((now - w.arrived_at).total_seconds() // 60), "priority": w.priority,
+                "category": tickets[w.id].priority,
                 "booked_at": w.booked_at.strftime("%H:%M") if w.booked_at else None} for w in order]
     windows = [{"id": w.id, "number": w.number, "paused_reason": w.paused_reason, "staffed": w.staff_id is not None,
                 "services": [s.code for s in w.services],

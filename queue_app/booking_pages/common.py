@@ -8,8 +8,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..bookings import case_for_link, find_booking
+from ..calendars import FIRST_DATE, LAST_DATE
 from ..errors import ApiError
 from ..extensions import db
+from ..i18n import loc  # noqa: F401  (the booking pages import it from here)
 from ..models import Booking, Office, OfficeService, Service
 
 bp = Blueprint("booking", __name__)
@@ -17,13 +19,6 @@ MAX_HOLDS_IN_SESSION = 5
 
 
 # ---------------------------------------------------------------- helpers
-
-def loc(obj) -> str:
-    """The object's name in the page's language."""
-    if str(get_locale()) == "en" and getattr(obj, "name_en", ""):
-        return obj.name_en
-    return obj.name
-
 
 @bp.app_template_global("loc_name")
 def _loc_name(obj) -> str:
@@ -46,10 +41,12 @@ def _bookable_services(office: Office) -> list[Service]:
 
 
 def _parse_date(raw) -> date | None:
+    """A YYYY-MM-DD within the calendars' range (as the API's); anything else is None."""
     try:
-        return date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else None
+        d = date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else None
     except ValueError:
         return None
+    return d if d is not None and FIRST_DATE <= d <= LAST_DATE else None
 
 
 def _parse_time(raw) -> time | None:

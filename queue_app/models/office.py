@@ -57,7 +57,7 @@ class Service(db.Model):
     # The card itself (fee, term, documents, result delivery, legal basis, notes) as reviewed data.
     card_data: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    category: Mapped[ServiceCategory] = relationship()
+    category: Mapped[ServiceCategory] = relationship(lazy="joined")  # the ticket letter needs it on every issue
 
     @property
     def ticket_letter(self) -> str:

@@ -5,6 +5,7 @@ from sqlalchemy import select, update
 
 from ..api.auth import issue_token
 from ..extensions import db
+from ..i18n import loc
 from ..models import Office, PriorityCategory, Service, Window
 from ..staff_auth import roles_required
 
@@ -41,6 +42,8 @@ def workstation(window_id: int):
     if not current_user.may_manage(window.office):
         abort(403)
     services = db.session.scalars(select(Service).order_by(Service.code)).all()
-    priorities = db.session.scalars(select(PriorityCategory).where(PriorityCategory.active)).all()
+    priorities = [{"code": p.code, "name": loc(p)}
+                  for p in db.session.scalars(select(PriorityCategory).where(PriorityCategory.active)
+                                              .order_by(PriorityCategory.id))]
     return render_template("operator/workstation.html", window=window, office=window.office,
                            token=issue_token(current_user), services=services, priorities=priorities)

@@ -31,6 +31,17 @@
 
   function cell(text) { const td = document.createElement("td"); td.textContent = text; return td; }
 
+  // A priority category, marked once the administrator has seen the document (or cleared).
+  function priorityCell(w) {
+    const td = document.createElement("td"), sel = document.createElement("select");
+    sel.setAttribute("aria-label", fill(T.priority_for, {number: w.number}));
+    sel.append(new Option("—", ""));
+    for (const p of T.priorities) sel.append(new Option(p.name, p.code, false, p.code === w.category));
+    sel.onchange = () => act(() => api("POST", `/tickets/${w.id}/priority`, {category: sel.value || null}));
+    td.append(sel);
+    return td;
+  }
+
   async function refresh() {
     const q = await api("GET", `/offices/${office}/queue`);
     const me = q.windows.find((w) => String(w.id) === windowId);
@@ -43,6 +54,7 @@
     for (const w of q.waiting.filter((w) => myServices.includes(w.service))) {
       const tr = document.createElement("tr");
       tr.append(cell(w.number + (w.priority ? " ★" : "") + (w.booked_at ? " ⏰" + w.booked_at : "")), cell(w.service), cell(w.waited_min));
+      tr.append(priorityCell(w));
       const td = document.createElement("td"), b = document.createElement("button");
       b.textContent = T.call; b.onclick = () => act(() => api("POST", `/windows/${windowId}/call/${w.id}`));
       td.append(b); tr.append(td); body.append(tr);
