@@ -139,7 +139,7 @@ def print_profile(path: Path) -> None:
     stats = pstats.Stats(str(path))
     print("\nServer profile (cProfile of the gevent worker; tottime = time in the function itself)")
     stats.sort_stats("tottime").print_stats(25)
-    stats.sort_stats("cumulative").print_stats(r"queue_app|kiosk|scheduling|sqlalchemy/orm/session|flask_limiter", 30)
+    stats.sort_stats("cumulative").print_stats(r"queue_app|kiosk|scheduling|sqlalchemy/orm/session|flask_limiter|gunicorn|engineio|socketio|flask/app", 45)
 
 
 def main() -> None:

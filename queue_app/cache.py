@@ -17,7 +17,7 @@ MAX_ENTRIES = 4096
 
 
 def cached(namespace: str, key: tuple, ttl: float, compute):
-    full = (namespace, str(db.engine.url), *key)
+    full = (namespace, db.engine.url, *key)  # the URL object itself: rendering it costs on every ticket
     now = clock.monotonic()  # a compressed day (QUEUE_CLOCK_SPEED) ages its entries as fast
     hit = _entries.get(full)
     if hit is not None and hit[0] > now:

@@ -19,7 +19,7 @@ from .calendars import office_days
 from .errors import ApiError
 from .extensions import db
 from .models import (Booking, Case, Event, Office, OfficeService, PriorityCategory, Service, Ticket, TicketCounter,
-                     Window)
+                     Window, window_services)
 from .policy import Waiting, call_order
 
 ACTIVE = ("called", "serving")
@@ -39,6 +39,12 @@ _NEXT_SEQ = {
     .on_conflict_do_update(index_elements=["office_id", "day", "letter"], set_={"last": TicketCounter.last + 1})
     .returning(TicketCounter.__table__.c.last)
     for name, dialect_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+
+
+# The codes alone: loading a window's services as objects (with their categories) costs more than
+# the rest of a call to the window.
+_WINDOW_SERVICES = (select(Service.code).join(window_services, window_services.c.service_id == Service.id)
+                    .where(window_services.c.window_id == bindparam("window")))
 
 
 def log(ticket: Ticket, kind: str, staff_id: int | None = None, **data) -> None:
@@ -238,7 +244,7 @@ def call_next(window: Window, staff_id: int | None = None) -> Ticket | None:
         raise ApiError(409, "window_paused", _("Вікно на паузі. Відновіть роботу, щоб викликати."))
     now = clock.now()
     _finish_current(window, staff_id)
-    services = frozenset(s.code for s in window.services)
+    services = frozenset(db.session.scalars(_WINDOW_SERVICES, {"window": window.id}))
     for candidate in call_order(now, waiting_of(window.office, now.date(), services), services):
         claimed = _claim(candidate.id, window, now)
         if claimed is not None:

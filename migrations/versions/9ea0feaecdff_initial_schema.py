@@ -8,7 +8,6 @@ Create Date: 2026-11-22 04:38:35.392202
 from alembic import op
 import sqlalchemy as sa
 import queue_app.models.types  # noqa: F401  (the UTC timestamp column type)
-import queue_app.models.types  # noqa: F401  (the UTC timestamp column type)
 
 
 # revision identifiers, used by Alembic.

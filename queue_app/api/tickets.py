@@ -2,7 +2,7 @@
 from flask import g, jsonify
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import tickets
 from ..errors import ApiError
@@ -59,9 +59,8 @@ def board(code: str):
 
 
 def _own_window(window_id: int) -> Window:
-    # Its office joined and its services in one more query: calling the next ticket needs both, and boards
-    # wait. (Not both joined: SQLite plans the nested join of the services badly, 20-40 ms.)
-    window = db.session.get(Window, window_id, options=[joinedload(Window.office), selectinload(Window.services)])
+    # Its office joined: calling the next ticket needs it, and boards wait.
+    window = db.session.get(Window, window_id, options=[joinedload(Window.office)])
     if window is None:
         raise ApiError(404, "unknown_window", _("Вікно не знайдено."))
     if not g.staff.may_manage(window.office):

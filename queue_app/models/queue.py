@@ -28,7 +28,8 @@ class Ticket(db.Model):
     __table_args__ = (
         # Numbers restart every day; the database refuses a duplicate whatever the code does.
         UniqueConstraint("office_id", "day", "letter", "seq", name="uq_ticket_number"),
-        Index("ix_ticket_queue", "office_id", "day", "status"),
+        # Who waits at an office today, and for one service: every ticket issued counts the latter.
+        Index("ix_ticket_queue", "office_id", "day", "status", "service_id"),
         # A window works on one ticket at a time.
         Index("uq_ticket_window_active", "window_id", unique=True,
               sqlite_where=text("status IN ('called','serving')"),
