@@ -6,3 +6,6 @@ window display and phone following a ticket holds a connection, so allow thousan
 worker_class = "gevent"
 workers = 1
 worker_connections = 4096
+# gunicorn's control socket lives at one path per user: several processes on one host (the
+# deployment in README) would take it from each other, and nothing here uses it.
+control_socket_disable = True
