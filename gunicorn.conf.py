@@ -9,3 +9,9 @@ worker_connections = 4096
 # gunicorn's control socket lives at one path per user: several processes on one host (the
 # deployment in README) would take it from each other, and nothing here uses it.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """The worker's app is loaded: SQLite's checkpoints move off its event loop (queue_app/wal.py)."""
+    from queue_app.wal import checkpoint_in_background
+    checkpoint_in_background(worker.wsgi)

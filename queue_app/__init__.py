@@ -7,6 +7,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import broadcast
 from .config import INSTANCE, Config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from .message_queue import client_manager
@@ -49,7 +50,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # sqlite3's busy timeout: how long a write waits for the write lock before it fails (a request: 503).
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        # No pre-ping: a file does not restart as a database server does, and the ping is a statement more
+        # on every request.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False,
                                                    "connect_args": {"timeout": app.config["SQLITE_BUSY_TIMEOUT"]}}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(INSTANCE.parent / "migrations"))
@@ -65,6 +68,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     socketio.init_app(app, async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
                       client_manager=client_manager(app.config["REDIS_URL"]),  # always given: see message_queue.py
                       cors_allowed_origins=None)  # the same host only; [] would switch the Origin check off
+    broadcast.install(socketio.server)
     if app.config["TRUSTED_PROXIES"]:
         # Outermost, so Socket.IO sees it too. Only as many X-Forwarded-* hops as there are proxies are
         # believed: the rate limits key on the real client, who cannot forge an address of their own.

@@ -14,14 +14,17 @@ from urllib.parse import urlsplit
 import socketio
 from redis.exceptions import RedisError
 
+from .broadcast import BroadcastManager
+
 log = logging.getLogger(__name__)
 
 RETRY_MAX_S = 5.0  # the longest wait between two attempts to reach Redis again
 CONNECT_TIMEOUT_S = 2.0  # a Redis host that does not answer must not hold an emit (and its request) for long
 
 
-class FallbackRedisManager(socketio.RedisManager):
-    """python-socketio's Redis manager that keeps quiet and carries on while Redis is away."""
+class FallbackRedisManager(socketio.RedisManager, BroadcastManager):
+    """python-socketio's Redis manager that keeps quiet and carries on while Redis is away (and delivers
+    locally through BroadcastManager's emit: the pub/sub manager's local delivery calls it)."""
 
     def __init__(self, url: str, channel: str = "flask-socketio"):
         super().__init__(url, channel=channel, redis_options={"socket_connect_timeout": CONNECT_TIMEOUT_S})
@@ -71,8 +74,8 @@ class FallbackRedisManager(socketio.RedisManager):
                 delay = min(delay * 2, RETRY_MAX_S)
 
 
-def client_manager(redis_url: str | None) -> FallbackRedisManager | None:
-    """The manager for Flask-SocketIO: Redis when configured, else None (one process, in memory). create_app
-    passes it even when None: Flask-SocketIO keeps its options from one init_app to the next, so an earlier
-    app's manager would otherwise live on (tests build many apps in one process)."""
-    return FallbackRedisManager(redis_url) if redis_url else None
+def client_manager(redis_url: str | None) -> BroadcastManager:
+    """The manager for Flask-SocketIO: Redis when configured, else one process in memory. A new one for
+    every app: Flask-SocketIO keeps its options from one init_app to the next, so an earlier app's manager
+    would otherwise live on (tests build many apps in one process)."""
+    return FallbackRedisManager(redis_url) if redis_url else BroadcastManager()

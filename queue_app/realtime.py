@@ -20,6 +20,7 @@ from scheduling import KYIV
 from .errors import MAX_ROW_ID
 from .extensions import db, socketio
 from .models import Office, Ticket
+from .models.queue import ticket_number
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +29,11 @@ def _room(office_code: str) -> str:
     return f"office:{office_code}"
 
 
-def call_json(ticket: Ticket, recall: bool = False) -> dict:
-    body = {"number": ticket.number, "window": ticket.window.number if ticket.window else None,
-            "service": ticket.service.code, "called_at": ticket.called_at.astimezone(KYIV).isoformat(),
+def call_json(ticket, recall: bool = False, service: str | None = None, window: int | None = None) -> dict:
+    """A call as boards get it. `ticket`: a Ticket, or a row with its id, letter, seq and called_at, when
+    the caller passes the service code and the window number it already has."""
+    body = {"number": ticket_number(ticket.letter, ticket.seq), "window": window or (ticket.window.number if ticket.window else None),
+            "service": service or ticket.service.code, "called_at": ticket.called_at.astimezone(KYIV).isoformat(),
             "ticket_id": ticket.id}
     if recall:
         body["recall"] = True
@@ -106,14 +109,12 @@ def _database_down(err: Exception):
     return False
 
 
-def ticket_called(office_code: str, ticket: Ticket, call: dict) -> None:
-    """`call` is call_json(ticket) made before the commit; boards get it first, then the rest."""
+def ticket_called(office_code: str, call: dict) -> None:
+    """`call` (call_json) goes to the boards the moment the call is committed, before anything else."""
     socketio.emit("called", call, to=_room(office_code), namespace="/board")
-    # Let the boards' writers send it now: under gevent they run only when this request yields, and
-    # what follows (the ticket page, staff screens, the HTTP answer) reads the database first.
+    # Boards on a websocket have it already (broadcast.py); let the writers of the others (long polling,
+    # a busy socket) send it too before what follows reads the database.
     socketio.sleep(0)
-    ticket_changed(ticket)
-    queue_changed(office_code)
 
 
 def window_released(ticket: Ticket, window_number: int) -> None:

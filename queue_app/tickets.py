@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, case, func, insert, select, update
+from sqlalchemy import Row, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
@@ -41,10 +41,28 @@ _NEXT_SEQ = {
     for name, dialect_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
 
 
-# The codes alone: loading a window's services as objects (with their categories) costs more than
-# the rest of a call to the window.
-_WINDOW_SERVICES = (select(Service.code).join(window_services, window_services.c.service_id == Service.id)
-                    .where(window_services.c.window_id == bindparam("window")))
+# A window's "Next": close its current ticket, claim a waiting one. Core statements on the table,
+# returning the row they changed: the ORM's UPDATE … RETURNING of the entity costs several times as
+# much, and the boards wait on it.
+_T = Ticket.__table__
+_CHANGED = (_T.c.id, _T.c.letter, _T.c.seq, _T.c.status, _T.c.source, _T.c.office_id, _T.c.booking_id, _T.c.service_id,
+            _T.c.window_id, _T.c.called_at)
+_FINISH = (update(_T).where(_T.c.window_id == bindparam("window"), _T.c.status.in_(ACTIVE))
+           .values(status=case((and_(_T.c.status == "called", _T.c.recalls >= NO_SHOW_AFTER_RECALLS), "no_show"),
+                               else_="done"), finished_at=bindparam("now"))
+           .returning(*_CHANGED))
+_CLAIM = (update(_T).where(_T.c.id == bindparam("ticket"), _T.c.status == "waiting")
+          .values(status="called", window_id=bindparam("window"), called_at=bindparam("now")).returning(*_CHANGED))
+# The waiting tickets as the policy sees them; for a window, of its services only, read in the same
+# statement (through the association table: loading the window's services as objects, with their
+# categories, costs more than the rest of a call).
+_WAITING = (select(Ticket.id, Service.code, Ticket.arrived_at, Booking.day, Booking.start, Ticket.priority)
+            .join(Service, Service.id == Ticket.service_id)
+            .outerjoin(Booking, and_(Booking.id == Ticket.booking_id, Ticket.source == "booking"))
+            .where(Ticket.office_id == bindparam("office"), Ticket.day == bindparam("day"),
+                   Ticket.status == "waiting"))
+_WAITING_FOR_WINDOW = _WAITING.where(Ticket.service_id.in_(
+    select(window_services.c.service_id).where(window_services.c.window_id == bindparam("window"))))
 
 
 def log(ticket: Ticket, kind: str, staff_id: int | None = None, **data) -> None:
@@ -193,26 +211,23 @@ def pickup_by_case(office: Office, code: str) -> Issued:
     return issue_ticket(office, pickup, source="pickup", case=case)
 
 
-def waiting_of(office: Office, day: date, services: frozenset[str] | None = None) -> list[Waiting]:
-    """The waiting tickets of an office and day (of `services` only, when given) as the policy sees them."""
-    query = (select(Ticket.id, Service.code, Ticket.arrived_at, Booking.day, Booking.start, Ticket.priority)
-             .join(Service, Service.id == Ticket.service_id)
-             .outerjoin(Booking, and_(Booking.id == Ticket.booking_id, Ticket.source == "booking"))
-             .where(Ticket.office_id == office.id, Ticket.day == day, Ticket.status == "waiting"))
-    if services is not None:
-        query = query.where(Service.code.in_(services))
-    rows = db.session.execute(query).all()
+def waiting_of(office: Office, day: date, services: frozenset[str] | None = None,
+               window: Window | None = None) -> list[Waiting]:
+    """The waiting tickets of an office and day as the policy sees them: of `services` only, or of the
+    services `window` serves, when given."""
+    params = {"office": office.id, "day": day}
+    if window is not None:
+        query, params["window"] = _WAITING_FOR_WINDOW, window.id
+    else:
+        query = _WAITING if services is None else _WAITING.where(Service.code.in_(services))
+    rows = db.session.execute(query, params).all()
     return [Waiting(r[0], r[1], r[2], aware(r[3], r[4]) if r[3] else None, r[5] is not None) for r in rows]
 
 
 def _finish_current(window: Window, staff_id: int | None) -> None:
     """"Next" closes the window's ticket: served, or a no-show if it was called, recalled and never
     started. One UPDATE decides from the row as it stands and returns the ticket it closed, if any."""
-    gone = and_(Ticket.status == "called", Ticket.recalls >= NO_SHOW_AFTER_RECALLS)
-    closed = db.session.scalars(
-        update(Ticket).where(Ticket.window_id == window.id, Ticket.status.in_(ACTIVE))
-        .values(status=case((gone, "no_show"), else_="done"), finished_at=clock.now()).returning(Ticket),
-        execution_options={"synchronize_session": False, "populate_existing": True}).one_or_none()
+    closed = db.session.execute(_FINISH, {"window": window.id, "now": clock.now()}).one_or_none()
     if closed is not None:
         _closed(closed, staff_id)
 
@@ -222,20 +237,17 @@ def _close(ticket: Ticket, status: str, staff_id: int | None) -> None:
     _closed(ticket, staff_id)
 
 
-def _closed(ticket: Ticket, staff_id: int | None) -> None:
+def _closed(ticket: Ticket | Row, staff_id: int | None) -> None:
     log(ticket, ticket.status, staff_id)
     if ticket.booking_id and ticket.source == "booking":
         db.session.execute(update(Booking).where(Booking.id == ticket.booking_id).values(
             status="done" if ticket.status == "done" else "no_show"))
 
 
-def _claim(ticket_id: int, window: Window, now: datetime) -> Ticket | None:
-    """Take a waiting ticket for this window; None if another window was quicker. The UPDATE returns
-    the row, so the claimed ticket is loaded by the same statement that took it."""
-    return db.session.scalars(
-        update(Ticket).where(Ticket.id == ticket_id, Ticket.status == "waiting")
-        .values(status="called", window_id=window.id, called_at=now).returning(Ticket),
-        execution_options={"synchronize_session": False, "populate_existing": True}).one_or_none()
+def _claim(ticket_id: int, window: Window, now: datetime) -> Row | None:
+    """Take a waiting ticket for this window; None if another window was quicker. The row returned is
+    the ticket as the claim left it."""
+    return db.session.execute(_CLAIM, {"ticket": ticket_id, "window": window.id, "now": now}).one_or_none()
 
 
 def call_next(window: Window, staff_id: int | None = None) -> Ticket | None:
@@ -244,11 +256,11 @@ def call_next(window: Window, staff_id: int | None = None) -> Ticket | None:
         raise ApiError(409, "window_paused", _("Вікно на паузі. Відновіть роботу, щоб викликати."))
     now = clock.now()
     _finish_current(window, staff_id)
-    services = frozenset(db.session.scalars(_WINDOW_SERVICES, {"window": window.id}))
-    for candidate in call_order(now, waiting_of(window.office, now.date(), services), services):
+    waiting = waiting_of(window.office, now.date(), window=window)
+    for candidate in call_order(now, waiting, frozenset(w.service for w in waiting)):
         claimed = _claim(candidate.id, window, now)
         if claimed is not None:
-            return _announce(claimed, staff_id)
+            return _announce(claimed, staff_id, window, candidate.service)
     db.session.commit()
     realtime.queue_changed(window.office.code)
     return None
@@ -262,17 +274,23 @@ def call_ticket(window: Window, ticket: Ticket, staff_id: int | None = None) -> 
     if claimed is None:
         db.session.rollback()
         raise ApiError(409, "already_called", _("Цей талон уже викликано або він не очікує."))
-    return _announce(claimed, staff_id)
+    return _announce(claimed, staff_id, window, ticket.service.code)
 
 
-def _announce(ticket: Ticket, staff_id: int | None, recall: bool = False) -> Ticket:
-    # The board message is built before the commit, from what is loaded: after it every attribute
-    # would be reloaded, and boards wait on that.
-    call, office_code = realtime.call_json(ticket, recall), ticket.office.code
+def _announce(ticket: Ticket | Row, staff_id: int | None, window: Window, service: str,
+              recall: bool = False) -> Ticket:
+    """Log the call, commit, tell the boards first, then the rest. `ticket` is the claimed row, or the
+    recalled Ticket; the board message is made before the commit from what is at hand, since after it
+    every attribute would be read again, and boards wait on that."""
+    call = realtime.call_json(ticket, recall, service, window.number)
+    office_code = window.office.code
     log(ticket, "recalled" if recall else "called", staff_id, window=call["window"])
     db.session.commit()
-    realtime.ticket_called(office_code, ticket, call)
-    return ticket
+    realtime.ticket_called(office_code, call)
+    called = db.session.get(Ticket, ticket.id)  # for the ticket page, staff screens and the operator's answer
+    realtime.ticket_changed(called)
+    realtime.queue_changed(office_code)
+    return called
 
 
 def recall(ticket: Ticket, staff_id: int | None = None) -> Ticket:
@@ -280,7 +298,7 @@ def recall(ticket: Ticket, staff_id: int | None = None) -> Ticket:
         raise ApiError(409, "not_called", _("Повторно викликати можна лише викликаний талон."))
     ticket.recalls += 1
     ticket.called_at = clock.now()
-    return _announce(ticket, staff_id, recall=True)
+    return _announce(ticket, staff_id, ticket.window, ticket.service.code, recall=True)
 
 
 def start(ticket: Ticket, staff_id: int | None = None) -> Ticket:

@@ -60,8 +60,12 @@ class Ticket(db.Model):
 
     @property
     def number(self) -> str:
-        """Readable aloud: «А-015»."""
-        return f"{self.letter}-{self.seq:03d}"
+        return ticket_number(self.letter, self.seq)
+
+
+def ticket_number(letter: str, seq: int) -> str:
+    """Readable aloud: «А-015»."""
+    return f"{letter}-{seq:03d}"
 
 
 class OfficeDay(db.Model):
