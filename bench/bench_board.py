@@ -1,7 +1,7 @@
 """Board latency (issue 4): from the operator's call request to `called` at every connected board.
 
 Run: .venv/bin/python -m bench.bench_board   (from the repository root; about 3-4 minutes)
-     options: --sizes 10,200,2000 --calls 30 --interval 0.3 --procs 4 --client lean|sio
+     options: --sizes 10,200,2000 --calls 100 --interval 0.3 --procs 4 --client lean|sio
               --worker-connections 4096 --only app|floor
 
 What it does
@@ -10,14 +10,14 @@ What it does
     `bench-op` of the main office;
   * the app served as in production, `gunicorn -k gevent -w 1 wsgi:app`, on a free loopback port with
     QUEUE_FAKE_NOW in reception hours and the open-files limit raised;
-  * for each size, board clients (bench/board_clients.py, python-socketio AsyncClient, websocket only)
-    (lean wire-protocol clients by default, --client sio for python-socketio's AsyncClient)
-    spread over --procs processes connect to /board?office=main and wait for `state`; the driver then
-    makes 2 warm-up calls and --calls measured `POST /api/v1/windows/{id}/call-next` (round robin over
-    the windows serving pickup, tickets issued beforehand), one every --interval seconds, stamping
-    time.time() just before each request. Each client stamps time.time() when `called` arrives; the
-    stamps come back over a pipe. One sample per (call, client): arrival - request start. A client
-    that never got a call counts as missing;
+  * for each size, board clients (bench/board_clients.py: lean wire-protocol clients by default,
+    --client sio for python-socketio's AsyncClient; websocket only) spread over --procs processes
+    connect to /board?office=main and wait for `state`; the driver then makes 2 warm-up calls and
+    --calls measured `POST /api/v1/windows/{id}/call-next` (round robin over the windows serving
+    pickup, tickets issued beforehand), one every --interval seconds, stamping time.time() just before
+    each request (100 calls: with 30, p99 was just the slowest call). Each client stamps time.time()
+    when `called` arrives; the stamps come back over a pipe. One sample per (call, client): arrival -
+    request start. A client that never got a call counts as missing;
   * the same against the floor (bench/floor_server.py: Flask-SocketIO that only broadcasts the same
     payload on `POST /call`), served by the same gunicorn command; both servers run throughout and
     each size is measured on the app, then on the floor, so both see the same background load.
@@ -188,7 +188,7 @@ def run_size(server: Server, caller, clients: int, calls: int, interval: float, 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10,200,2000")
-    ap.add_argument("--calls", type=int, default=30)
+    ap.add_argument("--calls", type=int, default=100)
     ap.add_argument("--interval", type=float, default=0.3)
     ap.add_argument("--procs", type=int, default=4)
     ap.add_argument("--client", choices=["lean", "sio"], default="lean")

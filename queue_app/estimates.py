@@ -64,7 +64,7 @@ def position(ticket: Ticket) -> int:
         return 0
     from .tickets import waiting_of  # the queue reads positions; positions read the queue
     services = frozenset({ticket.service.code})
-    order = call_order(clock.now(), waiting_of(ticket.office, ticket.day, services), services)
+    order = call_order(clock.now(), waiting_of(ticket.office_id, ticket.day, services), services)
     return next((i + 1 for i, t in enumerate(order) if t.id == ticket.id), len(order) + 1)
 
 

@@ -61,6 +61,13 @@ def ticket_json(ticket: Ticket, estimate: tuple[int, int] | None = None) -> dict
             "estimated_wait_min": wait, "office": ticket.office.code}
 
 
+def called_ticket_json(call: dict, office_code: str) -> dict:
+    """ticket_json of a ticket just called, made from its board message (call_json): nobody is ahead of a
+    called ticket, and nothing is read again."""
+    return {"id": call["ticket_id"], "number": call["number"], "service": call["service"], "status": "called",
+            "window": call["window"], "position": 0, "estimated_wait_min": 0, "office": office_code}
+
+
 def _office_from_query() -> Office | None:
     code = request.args.get("office", "")
     return db.session.scalar(select(Office).where(Office.code == code)) if code else None
@@ -122,8 +129,9 @@ def window_released(ticket: Ticket, window_number: int) -> None:
                   to=_room(ticket.office.code), namespace="/board")
 
 
-def ticket_changed(ticket: Ticket) -> None:
-    socketio.emit("ticket", ticket_json(ticket), to=f"ticket:{ticket.id}", namespace="/ticket")
+def ticket_changed(ticket, body: dict | None = None) -> None:
+    """The ticket page's update: `body` is ticket_json(ticket) when the caller has it made already."""
+    socketio.emit("ticket", body or ticket_json(ticket), to=f"ticket:{ticket.id}", namespace="/ticket")
 
 
 def queue_changed(office_code: str) -> None:

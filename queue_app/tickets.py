@@ -17,7 +17,7 @@ from scheduling import aware
 from . import clock, estimates, realtime
 from .calendars import office_days
 from .errors import ApiError
-from .extensions import db
+from .extensions import core, db
 from .models import (Booking, Case, Event, Office, OfficeService, PriorityCategory, Service, Ticket, TicketCounter,
                      Window, window_services)
 from .policy import Waiting, call_order
@@ -68,9 +68,9 @@ _WAITING_FOR_WINDOW = _WAITING.where(Ticket.service_id.in_(
 def log(ticket: Ticket, kind: str, staff_id: int | None = None, **data) -> None:
     # A plain INSERT, not the unit of work: the log is append-only and nothing reads the row back in
     # this transaction.
-    db.session.execute(_LOG, {"ts": clock.now(), "office_id": ticket.office_id, "kind": kind, "ticket_id": ticket.id,
-                              "booking_id": ticket.booking_id, "service_id": ticket.service_id,
-                              "window_id": ticket.window_id, "staff_id": staff_id, "data": data})
+    core(_LOG, {"ts": clock.now(), "office_id": ticket.office_id, "kind": kind, "ticket_id": ticket.id,
+                "booking_id": ticket.booking_id, "service_id": ticket.service_id, "window_id": ticket.window_id,
+                "staff_id": staff_id, "data": data})
 
 
 def _next_seq(office: Office, day: date, letter: str) -> int:
@@ -211,23 +211,24 @@ def pickup_by_case(office: Office, code: str) -> Issued:
     return issue_ticket(office, pickup, source="pickup", case=case)
 
 
-def waiting_of(office: Office, day: date, services: frozenset[str] | None = None,
-               window: Window | None = None) -> list[Waiting]:
+def waiting_of(office_id: int, day: date, services: frozenset[str] | None = None,
+               window_id: int | None = None) -> list[Waiting]:
     """The waiting tickets of an office and day as the policy sees them: of `services` only, or of the
-    services `window` serves, when given."""
-    params = {"office": office.id, "day": day}
-    if window is not None:
-        query, params["window"] = _WAITING_FOR_WINDOW, window.id
+    services the window `window_id` serves, when given. (Tickets change through Core statements, which
+    run at once: nothing pending in the session needs flushing first.)"""
+    params = {"office": office_id, "day": day}
+    if window_id is not None:
+        query, params["window"] = _WAITING_FOR_WINDOW, window_id
     else:
         query = _WAITING if services is None else _WAITING.where(Service.code.in_(services))
-    rows = db.session.execute(query, params).all()
+    rows = core(query, params).all()
     return [Waiting(r[0], r[1], r[2], aware(r[3], r[4]) if r[3] else None, r[5] is not None) for r in rows]
 
 
-def _finish_current(window: Window, staff_id: int | None) -> None:
+def _finish_current(window: "Window | WindowRef", staff_id: int | None) -> None:
     """"Next" closes the window's ticket: served, or a no-show if it was called, recalled and never
     started. One UPDATE decides from the row as it stands and returns the ticket it closed, if any."""
-    closed = db.session.execute(_FINISH, {"window": window.id, "now": clock.now()}).one_or_none()
+    closed = core(_FINISH, {"window": window.id, "now": clock.now()}).one_or_none()
     if closed is not None:
         _closed(closed, staff_id)
 
@@ -244,29 +245,54 @@ def _closed(ticket: Ticket | Row, staff_id: int | None) -> None:
             status="done" if ticket.status == "done" else "no_show"))
 
 
-def _claim(ticket_id: int, window: Window, now: datetime) -> Row | None:
+def _claim(ticket_id: int, window: "Window | WindowRef", now: datetime) -> Row | None:
     """Take a waiting ticket for this window; None if another window was quicker. The row returned is
     the ticket as the claim left it."""
-    return db.session.execute(_CLAIM, {"ticket": ticket_id, "window": window.id, "now": now}).one_or_none()
+    return core(_CLAIM, {"ticket": ticket_id, "window": window.id, "now": now}).one_or_none()
 
 
-def call_next(window: Window, staff_id: int | None = None) -> Ticket | None:
+class Called(NamedTuple):
+    """A ticket just called: its id, and the contract's ticket as the operator and the ticket page get it."""
+    id: int
+    json: dict
+
+
+class WindowRef(NamedTuple):
+    """What "Next" needs of a window, read as one row (loading the Window with its office costs ten
+    times as much, and the boards wait on it). Window has the same attributes."""
+    id: int
+    number: int
+    office_id: int
+    office_code: str
+    paused_reason: str | None
+
+
+_WINDOW_REF = (select(Window.id, Window.number, Window.office_id, Office.code, Window.paused_reason)
+               .join(Office, Office.id == Window.office_id).where(Window.id == bindparam("id")))
+
+
+def window_ref(window_id: int) -> WindowRef | None:
+    row = core(_WINDOW_REF, {"id": window_id}).one_or_none()
+    return WindowRef(*row) if row is not None else None
+
+
+def call_next(window: Window | WindowRef, staff_id: int | None = None) -> Called | None:
     """Finish the window's current ticket and call the best waiting one for it (None if nobody waits)."""
     if window.paused_reason:
         raise ApiError(409, "window_paused", _("Вікно на паузі. Відновіть роботу, щоб викликати."))
     now = clock.now()
     _finish_current(window, staff_id)
-    waiting = waiting_of(window.office, now.date(), window=window)
+    waiting = waiting_of(window.office_id, now.date(), window_id=window.id)
     for candidate in call_order(now, waiting, frozenset(w.service for w in waiting)):
         claimed = _claim(candidate.id, window, now)
         if claimed is not None:
             return _announce(claimed, staff_id, window, candidate.service)
     db.session.commit()
-    realtime.queue_changed(window.office.code)
+    realtime.queue_changed(window.office_code)
     return None
 
 
-def call_ticket(window: Window, ticket: Ticket, staff_id: int | None = None) -> Ticket:
+def call_ticket(window: Window, ticket: Ticket, staff_id: int | None = None) -> Called:
     """Call a specific waiting ticket (the operator picked it from the list)."""
     _require_window_serves(window, ticket.service)
     _finish_current(window, staff_id)
@@ -277,18 +303,18 @@ def call_ticket(window: Window, ticket: Ticket, staff_id: int | None = None) -> 
     return _announce(claimed, staff_id, window, ticket.service.code)
 
 
-def _announce(ticket: Ticket | Row, staff_id: int | None, window: Window, service: str,
-              recall: bool = False) -> Ticket:
+def _announce(ticket: Ticket | Row, staff_id: int | None, window: Window | WindowRef, service: str,
+              recall: bool = False) -> Called:
     """Log the call, commit, tell the boards first, then the rest. `ticket` is the claimed row, or the
-    recalled Ticket; the board message is made before the commit from what is at hand, since after it
-    every attribute would be read again, and boards wait on that."""
+    recalled Ticket. Every message is made from what is at hand: after the commit each attribute would
+    be read again, and the boards wait on the commit, the next call on all that follows it."""
     call = realtime.call_json(ticket, recall, service, window.number)
-    office_code = window.office.code
+    office_code = window.office_code
     log(ticket, "recalled" if recall else "called", staff_id, window=call["window"])
     db.session.commit()
     realtime.ticket_called(office_code, call)
-    called = db.session.get(Ticket, ticket.id)  # for the ticket page, staff screens and the operator's answer
-    realtime.ticket_changed(called)
+    called = Called(call["ticket_id"], realtime.called_ticket_json(call, office_code))
+    realtime.ticket_changed(called, called.json)
     realtime.queue_changed(office_code)
     return called
 
@@ -298,7 +324,8 @@ def recall(ticket: Ticket, staff_id: int | None = None) -> Ticket:
         raise ApiError(409, "not_called", _("Повторно викликати можна лише викликаний талон."))
     ticket.recalls += 1
     ticket.called_at = clock.now()
-    return _announce(ticket, staff_id, ticket.window, ticket.service.code, recall=True)
+    _announce(ticket, staff_id, ticket.window, ticket.service.code, recall=True)
+    return ticket
 
 
 def start(ticket: Ticket, staff_id: int | None = None) -> Ticket:
@@ -358,7 +385,7 @@ def transfer(ticket: Ticket, service: Service | None = None, window: Window | No
     if from_window is not None:
         realtime.window_released(ticket, db.session.get(Window, from_window).number)
     if window is not None:
-        return call_ticket(window, ticket, staff_id)
+        return db.session.get(Ticket, call_ticket(window, ticket, staff_id).id)
     realtime.ticket_changed(ticket)
     realtime.queue_changed(ticket.office.code)
     return ticket

@@ -125,6 +125,21 @@ def test_call_serve_complete_with_events(client, now, auth):
     assert kinds == ["issued", "called", "recalled", "started", "done"]
 
 
+def test_the_call_answer_is_the_ticket_as_the_database_has_it(client, now, auth):
+    """The operator's answer to a call is made from what the call had at hand (realtime.called_ticket_json),
+    not read again: it must be what GET /tickets/{id} reads from the database, for "Next" and for a
+    ticket picked from the list."""
+    first, second = issue(client), issue(client)
+    w = window_for("pickup")
+    answered = client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth).get_json()["ticket"]
+    stored = client.get(f"/api/v1/tickets/{first['id']}").get_json()
+    assert answered == {k: stored[k] for k in answered} and answered["status"] == "called"
+    assert set(answered) >= {"id", "number", "service", "status", "window", "position", "estimated_wait_min", "office"}
+    answered = client.post(f"/api/v1/windows/{w.id}/call/{second['id']}", headers=auth).get_json()["ticket"]
+    stored = client.get(f"/api/v1/tickets/{second['id']}").get_json()
+    assert answered == {k: stored[k] for k in answered} and answered["window"] == w.number
+
+
 def test_call_next_skips_services_the_window_does_not_serve(client, now, auth):
     land = issue(client, "17-02")
     pickup = issue(client, "pickup")

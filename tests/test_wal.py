@@ -1,6 +1,4 @@
 """SQLite's WAL checkpoints in the server process: not on commit, from a thread (queue_app/wal.py)."""
-import os
-
 import gevent
 import pytest
 from sqlalchemy import text
@@ -39,12 +37,17 @@ def test_commits_leave_the_log_to_the_background_checkpoint(background):
     assert greenlet is not None
     with app.app_context():
         assert db.session.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 0
-        _write_pages(1500)  # past SQLite's 1 000 pages: a commit would have checkpointed by itself
-        assert not ran and os.path.getsize(path + "-wal") > 1200 * 4096
+        _write_pages(500)
+        gevent.sleep(0.3)  # the greenlet looks: below SQLite's mark, no checkpoint
+        assert not ran and 500 <= wal.log_pages(path, 4096) < wal.PAGES
+        _write_pages(1000)  # past the mark: a commit would have checkpointed by itself, these did not
+        assert not ran and wal.log_pages(path, 4096) > 1400
         gevent.sleep(0.3)  # the greenlet's turn: it hands the checkpoint to a thread
         assert ran and set(ran) == {path}
         busy, in_log, done = wal.checkpoint(path)
         assert busy == 0 and done == in_log  # nothing left behind in the log
+        _write_pages(50)  # the log starts over, cut back to what is written since
+        assert wal.log_pages(path, 4096) < 100
         db.session.remove()
 
 

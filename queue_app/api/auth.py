@@ -8,7 +8,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select
 
 from ..errors import ApiError
-from ..extensions import db, limiter
+from ..extensions import core, db, limiter
 from ..models import Staff
 from . import bp
 from .params import json_body, required_str
@@ -42,7 +42,7 @@ def staff_from_token(token: str) -> TokenStaff | None:
         data = _serializer().loads(token, max_age=current_app.config["API_TOKEN_MAX_AGE"])
     except (BadSignature, SignatureExpired):
         return None
-    row = db.session.execute(_STAFF, {"id": data.get("id")}).one_or_none() if isinstance(data, dict) else None
+    row = core(_STAFF, {"id": data.get("id")}).one_or_none() if isinstance(data, dict) else None
     if row is None or not row.active or row.password_hash[-12:] != data.get("pw"):
         return None
     return TokenStaff(row.id, row.role, row.office_id)

@@ -27,7 +27,7 @@ def office_queue(code: str):
         select(Ticket).where(Ticket.office_id == office.id, Ticket.day == now.date(),
                              Ticket.status.in_(("waiting", "called", "serving"))))}
     every_service = frozenset(t.service.code for t in tickets.values())
-    order = call_order(now, waiting_of(office, now.date()), every_service)
+    order = call_order(now, waiting_of(office.id, now.date()), every_service)
     waiting = [{"id": w.id, "number": tickets[w.id].number, "service": w.service,
                 "waited_min": int((now - w.arrived_at).total_seconds() // 60), "priority": w.priority,
                 "category": tickets[w.id].priority,

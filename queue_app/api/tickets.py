@@ -2,7 +2,6 @@
 from flask import g, jsonify
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from .. import tickets
 from ..errors import ApiError
@@ -59,11 +58,13 @@ def board(code: str):
 
 
 def _own_window(window_id: int) -> Window:
-    # Its office joined: calling the next ticket needs it, and boards wait.
-    window = db.session.get(Window, window_id, options=[joinedload(Window.office)])
+    return _checked_window(db.session.get(Window, window_id))
+
+
+def _checked_window(window: Window | tickets.WindowRef | None) -> Window | tickets.WindowRef:
     if window is None:
         raise ApiError(404, "unknown_window", _("Вікно не знайдено."))
-    if not g.staff.may_manage(window.office):
+    if not g.staff.may_manage(window.office_id):
         raise ApiError(403, "forbidden", _("Це вікно іншого офісу."))
     return window
 
@@ -78,16 +79,17 @@ def _own_ticket(ticket_id: int) -> Ticket:
 @bp.post("/windows/<int:window_id>/call-next")
 @require_staff(*STAFF)
 def call_next(window_id: int):
-    ticket = tickets.call_next(_own_window(window_id), g.staff.id)
-    if ticket is None:
+    # The window as a row, not the Window: the boards wait on this request.
+    called = tickets.call_next(_checked_window(tickets.window_ref(window_id)), g.staff.id)
+    if called is None:
         return "", 204
-    return jsonify(ticket=ticket_json(ticket))
+    return jsonify(ticket=called.json)
 
 
 @bp.post("/windows/<int:window_id>/call/<int:ticket_id>")
 @require_staff(*STAFF)
 def call_specific(window_id: int, ticket_id: int):
-    return jsonify(ticket=ticket_json(tickets.call_ticket(_own_window(window_id), _own_ticket(ticket_id), g.staff.id)))
+    return jsonify(ticket=tickets.call_ticket(_own_window(window_id), _own_ticket(ticket_id), g.staff.id).json)
 
 
 @bp.post("/tickets/<int:ticket_id>/<any(recall, start, complete, 'no-show'):action>")

@@ -92,6 +92,10 @@ class Window(db.Model):
     office: Mapped[Office] = relationship(back_populates="windows")
     services: Mapped[list[Service]] = relationship(secondary=window_services, order_by="Service.code")
 
+    @property
+    def office_code(self) -> str:
+        return self.office.code
+
 
 class Schedule(db.Model):
     """A schedule regime of an office (scheduling.Regime in its dict form)."""

@@ -38,6 +38,6 @@ class Staff(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def may_manage(self, office: Office) -> bool:
-        """Admins manage every office; managers and operators only their own."""
-        return self.role == "admin" or self.office_id == office.id
+    def may_manage(self, office: Office | int) -> bool:
+        """Admins manage every office; managers and operators only their own (an Office or its id)."""
+        return self.role == "admin" or self.office_id == (office if isinstance(office, int) else office.id)
