@@ -1,22 +1,27 @@
 """Board latency (issue 4): from the operator's call request to `called` at every connected board.
 
-Run: .venv/bin/python -m bench.bench_board   (from the repository root; about 3-4 minutes)
-     options: --sizes 10,200,2000 --calls 100 --interval 0.3 --procs 4 --client lean|sio
-              --worker-connections 4096 --only app|floor
+Run: .venv/bin/python -m bench.bench_board   (from the repository root; about 15 minutes)
+     options: --sizes 10,200,2000 --calls 300 --interval 0.3 --procs 4 --client lean|sio
+              --worker-connections 4096 --only app|floor --no-pin
 
 What it does
   * a fresh SQLite database in a temp dir (with DATABASE_URL=postgresql://… one of its own on that
     server, and REDIS_URL passed to the app), migrated, seeded with the demo, plus an operator
     `bench-op` of the main office;
   * the app served as in production, `gunicorn -k gevent -w 1 wsgi:app`, on a free loopback port with
-    QUEUE_FAKE_NOW in reception hours and the open-files limit raised;
+    QUEUE_FAKE_NOW in reception hours and the open-files limit raised; with two CPUs or more the
+    servers run on the first CPU, the driver and the board processes on the others (split_cpus;
+    --no-pin shares them all, as the runs before 2026-12-07 did);
   * for each size, board clients (bench/board_clients.py: lean wire-protocol clients by default,
     --client sio for python-socketio's AsyncClient; websocket only) spread over --procs processes
     connect to /board?office=main and wait for `state`; the driver then makes 2 warm-up calls and
     --calls measured `POST /api/v1/windows/{id}/call-next` (round robin over the windows serving
-    pickup, tickets issued beforehand), one every --interval seconds, stamping time.time() just before
-    each request (100 calls: with 30, p99 was just the slowest call). Each client stamps time.time()
-    when `called` arrives; the stamps come back over a pipe. One sample per (call, client): arrival -
+    pickup), one every --interval seconds, stamping time.time() just before each request. The tickets
+    are issued REFILL at a time, before the calls and then after every REFILL calls, with a pause
+    after each refill: the queue stays about as long as a busy office's, under the kiosk's rate limit
+    and the day's capacity. 300 calls: at 10 boards p99 is the 30th slowest of 3 000 arrivals, about
+    the three slowest calls (with 100 calls it was the slowest call alone, and swung 1.1x-1.9x).
+    Each client stamps time.time() when `called` arrives; the stamps come back over a pipe. One sample per (call, client): arrival -
     request start. A client that never got a call counts as missing;
   * the same against the floor (bench/floor_server.py: Flask-SocketIO that only broadcasts the same
     payload on `POST /call`), served by the same gunicorn command; both servers run throughout and
@@ -44,6 +49,7 @@ FAKE_NOW = "2026-11-24T11:00:00+02:00"
 OFFICE = "main"
 USER, PASSWORD = "bench-op", "bench-pass-1"
 WARMUP = 2
+REFILL = 100  # tickets issued at a time (see the docstring)
 GRACE_S = 3.0  # after the last call, for late events
 TARGET_P99_MS = 150.0
 TARGET_RATIO = 1.5
@@ -107,7 +113,8 @@ class FloorCaller:
 
 
 def run_size(server: Server, caller, clients: int, calls: int, interval: float, procs: int, client_kind: str) -> dict:
-    caller.issue(WARMUP + calls)
+    total = WARMUP + calls
+    caller.issue(min(total, WARMUP + REFILL))
     ctx = mp.get_context("spawn")
     procs = max(1, min(procs, clients))
     counts = [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
@@ -136,7 +143,10 @@ def run_size(server: Server, caller, clients: int, calls: int, interval: float, 
             print(f"  {failed} of {clients} clients failed to connect, e.g. {errors[:3]}", flush=True)
         requests_at: list[tuple[int, float]] = []
         http_ms: list[float] = []
-        for i in range(WARMUP + calls):
+        for i in range(total):
+            if i >= WARMUP + REFILL and (i - WARMUP) % REFILL == 0:
+                caller.issue(min(REFILL, total - i))
+                time.sleep(1.0)  # the issuing is not what is measured: let it settle
             t0 = time.time()
             ticket_id = caller.call()
             took = time.time() - t0
@@ -185,18 +195,42 @@ def run_size(server: Server, caller, clients: int, calls: int, interval: float, 
             "last_by_call": last_by_call}
 
 
+def split_cpus(pin: bool) -> tuple[set[int] | None, set[int] | None]:
+    """The CPUs of the server under test and of the load (driver and boards): with --pin and two CPUs or
+    more, the server has the first to itself. The boards of a hall are devices of their own; on one
+    machine, unpinned, their processes and the driver take turns on the server's CPU, and the figure
+    then measures that contention as much as the server."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if not pin or len(cpus) < 2:
+        return None, None
+    return {cpus[0]}, set(cpus[1:])
+
+
+def _server_setup(cpus: set[int] | None):
+    def setup() -> None:  # runs in the server's process, before gunicorn starts
+        raise_nofile()
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+    return setup
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10,200,2000")
-    ap.add_argument("--calls", type=int, default=100)
+    ap.add_argument("--calls", type=int, default=300)
     ap.add_argument("--interval", type=float, default=0.3)
     ap.add_argument("--procs", type=int, default=4)
     ap.add_argument("--client", choices=["lean", "sio"], default="lean")
     ap.add_argument("--worker-connections", type=int, default=4096)
     ap.add_argument("--only", choices=["app", "floor"], default=None)
+    ap.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True,
+                    help="the server on a CPU of its own, driver and boards on the others (default on)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     raise_nofile()
+    server_cpus, load_cpus = split_cpus(args.pin)
+    if load_cpus:
+        os.sched_setaffinity(0, load_cpus)  # the board processes inherit it
     started = time.monotonic()
     print(f"load average at start {os.getloadavg()[0]:.2f} (other work on this machine skews the figures)", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench-board-"))
@@ -212,13 +246,13 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "user", "create", USER, "--password",
                             PASSWORD, "--role", "operator", "--office", OFFICE], cwd=ROOT, env=env, check=True,
                            capture_output=True)
-            servers["app"] = stack.enter_context(Server(env, tmp / "app.log", args=extra, preexec_fn=raise_nofile))
+            servers["app"] = stack.enter_context(Server(env, tmp / "app.log", args=extra, preexec_fn=_server_setup(server_cpus)))
             callers["app"] = AppCaller(servers["app"].url)
             print(f"app server {servers['app'].url} (pid {servers['app'].proc.pid}), database {url}"
                   f"{', Redis ' + os.environ['REDIS_URL'] if os.environ.get('REDIS_URL') else ''}", flush=True)
         if args.only in (None, "floor"):
             servers["floor"] = stack.enter_context(Server(floor_env, tmp / "floor.log", app="bench.floor_server:app",
-                                                          args=extra, preexec_fn=raise_nofile))
+                                                          args=extra, preexec_fn=_server_setup(server_cpus)))
             callers["floor"] = FloorCaller(servers["floor"].url, None)
             print(f"floor server {servers['floor'].url} (pid {servers['floor'].proc.pid})", flush=True)
         print(f"server logs in {tmp}", flush=True)
@@ -236,7 +270,9 @@ def main() -> None:
     _report(results, sizes)
     print(f"run took {time.monotonic() - started:.0f} s, load average at end {os.getloadavg()[0]:.2f}; "
           f"{args.procs} client processes ({args.client} clients), {WARMUP} warm-up calls per size not counted, "
-          f"gunicorn --worker-connections {args.worker_connections or 'default'}")
+          f"gunicorn --worker-connections {args.worker_connections or 'default'}; "
+          + (f"server on CPU {sorted(server_cpus)}, driver and boards on {sorted(load_cpus)}" if server_cpus
+             else "server, driver and boards sharing every CPU"))
 
 
 def _progress(kind: str, r: dict) -> None:

@@ -3,6 +3,7 @@
 Each change is one transaction that also appends to the event log; real-time messages go out
 only after the commit, so a board never shows what the database does not hold.
 """
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
@@ -65,12 +66,17 @@ _WAITING_FOR_WINDOW = _WAITING.where(Ticket.service_id.in_(
     select(window_services.c.service_id).where(window_services.c.window_id == bindparam("window"))))
 
 
+def event(ticket: Ticket | Row, kind: str, staff_id: int | None = None, **data) -> dict:
+    """The event log's row of a step, for log() or for writing with others in one statement."""
+    return {"ts": clock.now(), "office_id": ticket.office_id, "kind": kind, "ticket_id": ticket.id,
+            "booking_id": ticket.booking_id, "service_id": ticket.service_id, "window_id": ticket.window_id,
+            "staff_id": staff_id, "data": data}
+
+
 def log(ticket: Ticket, kind: str, staff_id: int | None = None, **data) -> None:
     # A plain INSERT, not the unit of work: the log is append-only and nothing reads the row back in
     # this transaction.
-    core(_LOG, {"ts": clock.now(), "office_id": ticket.office_id, "kind": kind, "ticket_id": ticket.id,
-                "booking_id": ticket.booking_id, "service_id": ticket.service_id, "window_id": ticket.window_id,
-                "staff_id": staff_id, "data": data})
+    core(_LOG, event(ticket, kind, staff_id, **data))
 
 
 def _next_seq(office: Office, day: date, letter: str) -> int:
@@ -225,24 +231,25 @@ def waiting_of(office_id: int, day: date, services: frozenset[str] | None = None
     return [Waiting(r[0], r[1], r[2], aware(r[3], r[4]) if r[3] else None, r[5] is not None) for r in rows]
 
 
-def _finish_current(window: "Window | WindowRef", staff_id: int | None) -> None:
+def _finish_current(window: "Window | WindowRef", staff_id: int | None) -> list[dict]:
     """"Next" closes the window's ticket: served, or a no-show if it was called, recalled and never
-    started. One UPDATE decides from the row as it stands and returns the ticket it closed, if any."""
+    started. One UPDATE decides from the row as it stands and returns the ticket it closed, if any.
+    Returns the closing's event row, unwritten: the call writes it with its own in one statement."""
     closed = core(_FINISH, {"window": window.id, "now": clock.now()}).one_or_none()
-    if closed is not None:
-        _closed(closed, staff_id)
+    return [] if closed is None else [_closed(closed, staff_id)]
 
 
 def _close(ticket: Ticket, status: str, staff_id: int | None) -> None:
     ticket.status, ticket.finished_at = status, clock.now()
-    _closed(ticket, staff_id)
+    core(_LOG, _closed(ticket, staff_id))
 
 
-def _closed(ticket: Ticket | Row, staff_id: int | None) -> None:
-    log(ticket, ticket.status, staff_id)
+def _closed(ticket: Ticket | Row, staff_id: int | None) -> dict:
+    """The booking follows its closed ticket; returns the closing's event row, for the caller to write."""
     if ticket.booking_id and ticket.source == "booking":
         db.session.execute(update(Booking).where(Booking.id == ticket.booking_id).values(
             status="done" if ticket.status == "done" else "no_show"))
+    return event(ticket, ticket.status, staff_id)
 
 
 def _claim(ticket_id: int, window: "Window | WindowRef", now: datetime) -> Row | None:
@@ -281,12 +288,14 @@ def call_next(window: Window | WindowRef, staff_id: int | None = None) -> Called
     if window.paused_reason:
         raise ApiError(409, "window_paused", _("Вікно на паузі. Відновіть роботу, щоб викликати."))
     now = clock.now()
-    _finish_current(window, staff_id)
+    closing = _finish_current(window, staff_id)
     waiting = waiting_of(window.office_id, now.date(), window_id=window.id)
     for candidate in call_order(now, waiting, frozenset(w.service for w in waiting)):
         claimed = _claim(candidate.id, window, now)
         if claimed is not None:
-            return _announce(claimed, staff_id, window, candidate.service)
+            return _announce(claimed, staff_id, window, candidate.service, closing)
+    if closing:
+        core(_LOG, closing)
     db.session.commit()
     realtime.queue_changed(window.office_code)
     return None
@@ -295,22 +304,23 @@ def call_next(window: Window | WindowRef, staff_id: int | None = None) -> Called
 def call_ticket(window: Window, ticket: Ticket, staff_id: int | None = None) -> Called:
     """Call a specific waiting ticket (the operator picked it from the list)."""
     _require_window_serves(window, ticket.service)
-    _finish_current(window, staff_id)
+    closing = _finish_current(window, staff_id)
     claimed = _claim(ticket.id, window, clock.now()) if ticket.office_id == window.office_id else None
     if claimed is None:
         db.session.rollback()
         raise ApiError(409, "already_called", _("Цей талон уже викликано або він не очікує."))
-    return _announce(claimed, staff_id, window, ticket.service.code)
+    return _announce(claimed, staff_id, window, ticket.service.code, closing)
 
 
 def _announce(ticket: Ticket | Row, staff_id: int | None, window: Window | WindowRef, service: str,
-              recall: bool = False) -> Called:
-    """Log the call, commit, tell the boards first, then the rest. `ticket` is the claimed row, or the
-    recalled Ticket. Every message is made from what is at hand: after the commit each attribute would
-    be read again, and the boards wait on the commit, the next call on all that follows it."""
+              earlier: Sequence[dict] = (), recall: bool = False) -> Called:
+    """Log the call (after the `earlier` event rows, in one statement), commit, tell the boards first,
+    then the rest. `ticket` is the claimed row, or the recalled Ticket. Every message is made from what
+    is at hand: after the commit each attribute would be read again, and the boards wait on the commit,
+    the next call on all that follows it."""
     call = realtime.call_json(ticket, recall, service, window.number)
     office_code = window.office_code
-    log(ticket, "recalled" if recall else "called", staff_id, window=call["window"])
+    core(_LOG, [*earlier, event(ticket, "recalled" if recall else "called", staff_id, window=call["window"])])
     db.session.commit()
     realtime.ticket_called(office_code, call)
     called = Called(call["ticket_id"], realtime.called_ticket_json(call, office_code))

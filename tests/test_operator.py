@@ -1,5 +1,6 @@
 """The operator's workstation: sign-in, choosing a window, the page's token and its limits."""
 import json
+import time
 
 import pytest
 from sqlalchemy import select
@@ -86,3 +87,22 @@ def test_queue_api_is_limited_to_the_own_office(client, role):
     headers = {"Authorization": f"Bearer {issue_token(staff)}"}
     assert client.get("/api/v1/offices/main/queue", headers=headers).status_code == 200
     assert client.get("/api/v1/offices/pokrovskyi/queue", headers=headers).status_code == 403
+
+
+def test_a_token_checked_once_still_expires_and_is_revoked(app, client):
+    """The signature check is remembered per token; its age, the account's state and its password are
+    read again on every request."""
+    from queue_app.api.auth import issue_token
+    staff = make_staff("olha")
+    headers = {"Authorization": f"Bearer {issue_token(staff)}"}
+    assert client.get("/api/v1/offices/main/queue", headers=headers).status_code == 200
+    app.config["API_TOKEN_MAX_AGE"], max_age = 0, app.config["API_TOKEN_MAX_AGE"]
+    time.sleep(0.01)
+    assert client.get("/api/v1/offices/main/queue", headers=headers).status_code == 401
+    app.config["API_TOKEN_MAX_AGE"] = max_age
+    assert client.get("/api/v1/offices/main/queue", headers=headers).status_code == 200
+    staff.set_password("another-pass-2")
+    db.session.commit()
+    assert client.get("/api/v1/offices/main/queue", headers=headers).status_code == 401
+    forged = headers["Authorization"][:-2] + ("AA" if not headers["Authorization"].endswith("AA") else "BB")
+    assert client.get("/api/v1/offices/main/queue", headers={"Authorization": forged}).status_code == 401

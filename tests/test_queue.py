@@ -125,6 +125,25 @@ def test_call_serve_complete_with_events(client, now, auth):
     assert kinds == ["issued", "called", "recalled", "started", "done"]
 
 
+def test_next_logs_the_closing_before_the_call_and_alone_when_nobody_waits(client, now, auth):
+    """"Next" writes the closing of the window's ticket and the new call in one statement: both land, in
+    that order; with nobody waiting the closing is written on its own."""
+    first, second = issue(client), issue(client)
+    w = window_for("pickup")
+    assert client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth).get_json()["ticket"]["id"] == first["id"]
+    client.post(f"/api/v1/tickets/{first['id']}/start", headers=auth)
+    assert client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth).get_json()["ticket"]["id"] == second["id"]
+    assert client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth).status_code == 204
+    rows = db.session.execute(select(Event.ticket_id, Event.kind, Event.window_id, Event.staff_id)
+                              .where(Event.kind != "issued").order_by(Event.id)).all()
+    staff = db.session.scalar(select(Staff.id).where(Staff.username == "op"))
+    assert [(r.ticket_id, r.kind) for r in rows] == [
+        (first["id"], "called"), (first["id"], "started"), (first["id"], "done"), (second["id"], "called"),
+        (second["id"], "done")]
+    assert {(r.window_id, r.staff_id) for r in rows} == {(w.id, staff)}
+    assert client.get(f"/api/v1/tickets/{second['id']}").get_json()["status"] == "done"
+
+
 def test_the_call_answer_is_the_ticket_as_the_database_has_it(client, now, auth):
     """The operator's answer to a call is made from what the call had at hand (realtime.called_ticket_json),
     not read again: it must be what GET /tickets/{id} reads from the database, for "Next" and for a

@@ -461,6 +461,17 @@ def test_sign_in_is_rate_limited(database_url):
         assert tokens[-1].get_json()["error"]["code"] == "too_many_requests"
 
 
+def test_only_the_calls_boards_wait_on_pass_the_rate_limiter_by(database_url):
+    from queue_app.api.tickets import WITHOUT_LIMITS, _without_limits
+    with running(database_url, RATELIMIT_ENABLED=True) as app:
+        assert WITHOUT_LIMITS <= set(app.view_functions)
+        for path, spared in (("/api/v1/windows/1/call-next", True), ("/api/v1/windows/1/call/2", True),
+                             ("/api/v1/tickets/2/recall", True), ("/api/v1/offices/main/tickets", False),
+                             ("/api/v1/auth/token", False)):
+            with app.test_request_context(path, method="POST"):
+                assert _without_limits() is spared, path
+
+
 def _peer_route(app):
     @app.get("/_peer")
     def _peer():
