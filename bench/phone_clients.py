@@ -2,7 +2,8 @@
 
 `client_process(conn, url)` is the target of a multiprocessing.Process. Like the ticket page, a phone
 connects to the /ticket namespace with ?ticket=ID (websocket only, the wire protocol spoken directly as
-bench/board_clients.py's lean boards do) and records the status of every `ticket` message; it hangs up
+bench/board_clients.py's lean boards do) and records the status of every `ticket` message not older (by
+its `rev`) than the one before; it hangs up
 once the ticket is done, a no-show or cancelled.
 
 The pipe protocol with the driver:
@@ -27,6 +28,7 @@ async def _follow(session, url: str, ticket_id: int, seen: list[str], errors: li
             if not (await asyncio.wait_for(ws.receive_str(), 30)).startswith("0"):
                 raise RuntimeError("no Engine.IO open")
             await ws.send_str("40/ticket,")
+            rev = 0
             async for msg in ws:
                 if msg.type != aiohttp.WSMsgType.TEXT:
                     break
@@ -36,7 +38,8 @@ async def _follow(session, url: str, ticket_id: int, seen: list[str], errors: li
                     raise RuntimeError(f"refused: {msg.data[:120]}")
                 elif msg.data.startswith(PREFIX):
                     event, *args = json.loads(msg.data[len(PREFIX):])
-                    if event == "ticket":
+                    if event == "ticket" and args[0]["rev"] >= rev:  # older news is dropped, as the page does
+                        rev = args[0]["rev"]
                         seen.append(args[0]["status"])
                         if seen[-1] in FINAL:
                             return

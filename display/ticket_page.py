@@ -21,7 +21,7 @@ def ticket(ticket_id: int):
     office = loc(t.office) if t.office else ""
     initial = {
         "id": t.id, "number": t.number, "status": t.status, "service": service,
-        "window": t.window.number if t.window else None, "position": None, "estimated_wait_min": None,
+        "window": t.window.number if t.window else None, "position": None, "estimated_wait_min": None, "rev": t.rev,
     }
     response = render_template("ticket/ticket.html", ticket=t, initial=initial, service_name=service,
                                office_name=office)

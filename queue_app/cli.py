@@ -2,10 +2,12 @@
 import json
 import secrets
 from datetime import date
+from functools import wraps
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from .calendars import schedule_json
 from .extensions import db
@@ -114,3 +116,24 @@ def register_cli(app):
         app.cli.add_command(command)
     from .jobs import register_jobs_cli; register_jobs_cli(app)  # noqa: E702  jobs run, outbox send (issue 6)
     from .retention import register_retention_cli; register_retention_cli(app)  # noqa: E702  retention run (issue 7)
+    for command in app.cli.commands.values():
+        _say_when_the_database_is_down(command)
+
+
+def _say_when_the_database_is_down(command: click.Command) -> None:
+    """cron mails what a job prints: an unreachable or locked database gets one line and exit status 1,
+    not a stack trace. The driver's first line only: it names the server, never a row."""
+    for sub in getattr(command, "commands", {}).values():
+        _say_when_the_database_is_down(sub)
+    run = command.callback
+    if run is None:
+        return
+
+    @wraps(run)
+    def guarded(*args, **kwargs):
+        try:
+            return run(*args, **kwargs)
+        except OperationalError as err:
+            reason = str(err.orig).strip().splitlines()[0] if str(err.orig).strip() else type(err.orig).__name__
+            raise click.ClickException(f"database unavailable: {reason}") from None
+    command.callback = guarded

@@ -98,7 +98,7 @@ def cancel_at_closing(now: datetime | None = None) -> int:
         # Conditional, so a ticket a window claims at this very moment stays called.
         ids = db.session.scalars(update(Ticket).where(
             Ticket.office_id == office_id, Ticket.day == day, Ticket.status == "waiting")
-            .values(status="cancelled", finished_at=now).returning(Ticket.id)).all()
+            .values(status="cancelled", finished_at=now, rev=Ticket.rev + 1).returning(Ticket.id)).all()
         for ticket in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))
                                          .execution_options(populate_existing=True)):
             log_event(ticket, "cancelled", reason="closing")

@@ -58,14 +58,25 @@ def ticket_json(ticket: Ticket, estimate: tuple[int, int] | None = None) -> dict
     pos, wait = estimate or ticket_estimate(ticket)
     return {"id": ticket.id, "number": ticket.number, "service": ticket.service.code, "status": ticket.status,
             "window": ticket.window.number if ticket.window else None, "position": pos,
-            "estimated_wait_min": wait, "office": ticket.office.code}
+            "estimated_wait_min": wait, "office": ticket.office.code, "rev": ticket.rev}
 
 
-def called_ticket_json(call: dict, office_code: str) -> dict:
-    """ticket_json of a ticket just called, made from its board message (call_json): nobody is ahead of a
-    called ticket, and nothing is read again."""
-    return {"id": call["ticket_id"], "number": call["number"], "service": call["service"], "status": "called",
-            "window": call["window"], "position": 0, "estimated_wait_min": 0, "office": office_code}
+def ticket_message(ticket_id: int, number: str, service: str, status: str, window: int, office_code: str,
+                   rev: int) -> dict:
+    """ticket_json of a ticket a call has just called or closed, made from what the call has at hand:
+    nobody is ahead of it, and nothing is read again."""
+    return {"id": ticket_id, "number": number, "service": service, "status": status, "window": window,
+            "position": 0, "estimated_wait_min": 0, "office": office_code, "rev": rev}
+
+
+def called_ticket_json(call: dict, office_code: str, rev: int) -> dict:
+    """The called ticket's message, from its board message (call_json) and the revision the call gave it."""
+    return ticket_message(call["ticket_id"], call["number"], call["service"], "called", call["window"], office_code, rev)
+
+
+def closed_ticket_json(row, service: str, window: int, office_code: str) -> dict:
+    """The message of a ticket "Next" closed, from the row its UPDATE returned."""
+    return ticket_message(row.id, ticket_number(row.letter, row.seq), service, row.status, window, office_code, row.rev)
 
 
 def _office_from_query() -> Office | None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from scheduling import aware
 
 from . import clock, estimates, realtime
+from .cache import cached
 from .calendars import office_days
 from .errors import ApiError
 from .extensions import core, db
@@ -47,13 +48,14 @@ _NEXT_SEQ = {
 # much, and the boards wait on it.
 _T = Ticket.__table__
 _CHANGED = (_T.c.id, _T.c.letter, _T.c.seq, _T.c.status, _T.c.source, _T.c.office_id, _T.c.booking_id, _T.c.service_id,
-            _T.c.window_id, _T.c.called_at)
+            _T.c.window_id, _T.c.called_at, _T.c.rev)
 _FINISH = (update(_T).where(_T.c.window_id == bindparam("window"), _T.c.status.in_(ACTIVE))
            .values(status=case((and_(_T.c.status == "called", _T.c.recalls >= NO_SHOW_AFTER_RECALLS), "no_show"),
-                               else_="done"), finished_at=bindparam("now"))
+                               else_="done"), finished_at=bindparam("now"), rev=_T.c.rev + 1)
            .returning(*_CHANGED))
 _CLAIM = (update(_T).where(_T.c.id == bindparam("ticket"), _T.c.status == "waiting")
-          .values(status="called", window_id=bindparam("window"), called_at=bindparam("now")).returning(*_CHANGED))
+          .values(status="called", window_id=bindparam("window"), called_at=bindparam("now"), rev=_T.c.rev + 1)
+          .returning(*_CHANGED))
 # The waiting tickets as the policy sees them; for a window, of its services only, read in the same
 # statement (through the association table: loading the window's services as objects, with their
 # categories, costs more than the rest of a call).
@@ -168,7 +170,7 @@ def issue_ticket(office: Office, service: Service, source: str = "walk_in", book
     ticket = _insert_ticket(office_id=office.id, service_id=service.id, day=now.date(), letter=letter,
                             seq=_next_seq(office, now.date(), letter), status="waiting", source=source,
                             priority=None, booking_id=booking.id if booking else None, window_id=None,
-                            arrived_at=now, called_at=None, started_at=None, finished_at=None, recalls=0)
+                            arrived_at=now, called_at=None, started_at=None, finished_at=None, recalls=0, rev=0)
     log(ticket, "issued", source=source)
     if case is not None:
         log(ticket, "case_pickup", case=case.code)
@@ -231,12 +233,25 @@ def waiting_of(office_id: int, day: date, services: frozenset[str] | None = None
     return [Waiting(r[0], r[1], r[2], aware(r[3], r[4]) if r[3] else None, r[5] is not None) for r in rows]
 
 
-def _finish_current(window: "Window | WindowRef", staff_id: int | None) -> list[dict]:
+class Closing(NamedTuple):
+    """The ticket "Next" closed, as the UPDATE left it, and its event row, unwritten: the call writes it
+    with its own in one statement, and tells the closed ticket's phone after the boards."""
+    row: Row
+    event: dict
+
+
+def _finish_current(window: "Window | WindowRef", staff_id: int | None) -> list[Closing]:
     """"Next" closes the window's ticket: served, or a no-show if it was called, recalled and never
-    started. One UPDATE decides from the row as it stands and returns the ticket it closed, if any.
-    Returns the closing's event row, unwritten: the call writes it with its own in one statement."""
+    started. One UPDATE decides from the row as it stands and returns the ticket it closed, if any."""
     closed = core(_FINISH, {"window": window.id, "now": clock.now()}).one_or_none()
-    return [] if closed is None else [_closed(closed, staff_id)]
+    return [] if closed is None else [Closing(closed, _closed(closed, staff_id))]
+
+
+def _tell_closed(closing: Sequence[Closing], window: "Window | WindowRef") -> None:
+    for row, _event in closing:
+        service = cached("service_code", (row.service_id,), 3600.0,
+                         lambda: db.session.scalar(select(Service.code).where(Service.id == row.service_id)))
+        realtime.ticket_changed(row, realtime.closed_ticket_json(row, service, window.number, window.office_code))
 
 
 def _close(ticket: Ticket, status: str, staff_id: int | None) -> None:
@@ -295,8 +310,9 @@ def call_next(window: Window | WindowRef, staff_id: int | None = None) -> Called
         if claimed is not None:
             return _announce(claimed, staff_id, window, candidate.service, closing)
     if closing:
-        core(_LOG, closing)
+        core(_LOG, [c.event for c in closing])
     db.session.commit()
+    _tell_closed(closing, window)
     realtime.queue_changed(window.office_code)
     return None
 
@@ -313,18 +329,19 @@ def call_ticket(window: Window, ticket: Ticket, staff_id: int | None = None) -> 
 
 
 def _announce(ticket: Ticket | Row, staff_id: int | None, window: Window | WindowRef, service: str,
-              earlier: Sequence[dict] = (), recall: bool = False) -> Called:
-    """Log the call (after the `earlier` event rows, in one statement), commit, tell the boards first,
-    then the rest. `ticket` is the claimed row, or the recalled Ticket. Every message is made from what
+              closing: Sequence[Closing] = (), recall: bool = False) -> Called:
+    """Log the call (after the closing of the window's ticket, in one statement), commit, tell the boards
+    first, then the rest. `ticket` is the claimed row, or the recalled Ticket. Every message is made from what
     is at hand: after the commit each attribute would be read again, and the boards wait on the commit,
     the next call on all that follows it."""
     call = realtime.call_json(ticket, recall, service, window.number)
-    office_code = window.office_code
-    core(_LOG, [*earlier, event(ticket, "recalled" if recall else "called", staff_id, window=call["window"])])
+    office_code, rev = window.office_code, ticket.rev
+    core(_LOG, [*(c.event for c in closing), event(ticket, "recalled" if recall else "called", staff_id, window=call["window"])])
     db.session.commit()
     realtime.ticket_called(office_code, call)
-    called = Called(call["ticket_id"], realtime.called_ticket_json(call, office_code))
+    called = Called(call["ticket_id"], realtime.called_ticket_json(call, office_code, rev))
     realtime.ticket_changed(called, called.json)
+    _tell_closed(closing, window)
     realtime.queue_changed(office_code)
     return called
 
@@ -334,6 +351,7 @@ def recall(ticket: Ticket, staff_id: int | None = None) -> Ticket:
         raise ApiError(409, "not_called", _("Повторно викликати можна лише викликаний талон."))
     ticket.recalls += 1
     ticket.called_at = clock.now()
+    db.session.flush()  # the UPDATE gives the revision the phone's message carries
     _announce(ticket, staff_id, ticket.window, ticket.service.code, recall=True)
     return ticket
 

@@ -220,6 +220,15 @@ def test_board_shows_and_announces_calls(server, kiosk_browser, tmp_path):
     assert phone.locator("#t-call-window").inner_text() == str(win_a["number"])
     assert "Вас запрошено" in phone.locator("#t-status").inner_text()
     phone.screenshot(path=str(tmp_path / "ticket-called.png"))
+    # A poll answered late with the snapshot of before the call (a lower revision) does not undo it.
+    now_json = requests.get(f"{server}/api/v1/tickets/{first['id']}", timeout=5).json()
+    stale = {**now_json, "status": "waiting", "window": None, "position": 1, "rev": now_json["rev"] - 1}
+    phone.route(f"**/api/v1/tickets/{first['id']}", lambda route: route.fulfill(json=stale))
+    with phone.expect_response(f"**/api/v1/tickets/{first['id']}"):
+        phone.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    phone.evaluate("new Promise(done => setTimeout(done, 200))")  # the answer's handlers have run
+    assert phone.locator("#t-call").is_visible() and phone.evaluate("window.ticketState.status") == "called"
+    phone.unroute(f"**/api/v1/tickets/{first['id']}")
 
     # A second board whose browser refuses autoplay (as a desktop browser would, without a click).
     muted = browser.new_page(viewport={"width": 1280, "height": 720}, bypass_csp=True)

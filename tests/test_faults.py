@@ -653,3 +653,13 @@ def test_postgresql_connections_ended_by_the_server_are_replaced_unnoticed(app, 
     admin.dispose()
     assert ended >= 1
     assert issue_in_process(client)["number"] == "Р-002"  # pool_pre_ping replaced the dead connection
+
+
+@pytest.mark.parametrize("command", [["jobs", "run"], ["outbox", "send"], ["retention", "run"], ["seed"]])
+def test_a_job_run_while_the_database_is_unreachable_says_so_in_one_line(tmp_path, command):
+    """cron mails what a job prints: a database it cannot open is one line and exit status 1, never a trace."""
+    app = make_app(f"sqlite:///{tmp_path}/missing/dir/queue.sqlite3")
+    with app.app_context():  # as `flask` gives every command, the plain click commands too
+        result = app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == "Error: database unavailable: unable to open database file"

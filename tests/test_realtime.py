@@ -10,10 +10,11 @@ import socketio
 from sqlalchemy import select
 
 from queue_app.extensions import db, socketio as server_socketio
-from queue_app.models import Office, Staff
+from queue_app.jobs import cancel_at_closing
+from queue_app.models import Office, Staff, Ticket
 
 from .conftest import LiveServer
-from .test_queue import issue, now, window_for  # noqa: F401  (fixtures and helpers)
+from .test_queue import TUESDAY, auth, issue, now, staff, window_for  # noqa: F401  (fixtures and helpers)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,6 +52,34 @@ def test_board_gets_state_then_called(client, board, now):
     state = late.get_received("/board")[0]["args"][0]
     assert state == client.get("/api/v1/offices/main/board").get_json()
     assert state["calls"][0]["number"] == t["number"]
+
+
+def test_every_change_of_a_ticket_reaches_its_phone_with_a_higher_revision(client, now, auth):
+    """A snapshot read before a change can reach the phone after the change's message (the connect's
+    state, a poll): the page keeps the higher revision. Each path that changes a ticket (the call's Core
+    UPDATEs, the unit of work, the end of the day) must raise it, and the phone's message must carry the
+    revision the database holds."""
+    t = issue(client)
+    phone = server_socketio.test_client(client.application, namespace="/ticket", query_string=f"ticket={t['id']}")
+    pickup, other = window_for("pickup"), window_for("17-02")
+    steps = [lambda: client.post(f"/api/v1/windows/{pickup.id}/call-next", headers=auth),
+             lambda: client.post(f"/api/v1/tickets/{t['id']}/recall", headers=auth),
+             lambda: client.post(f"/api/v1/tickets/{t['id']}/start", headers=auth),
+             lambda: client.post(f"/api/v1/tickets/{t['id']}/transfer", json={"service": "17-02"}, headers=auth),
+             lambda: client.post(f"/api/v1/windows/{other.id}/call-next", headers=auth),
+             lambda: client.post(f"/api/v1/windows/{other.id}/call-next", headers=auth)]  # "Next" closes it
+    revisions = [phone.get_received("/ticket")[-1]["args"][0]["rev"]]
+    for step in steps:
+        assert step().status_code in (200, 204)
+        seen = [m["args"][0] for m in phone.get_received("/ticket") if m["name"] == "ticket"]
+        db.session.expire_all()
+        assert seen[-1]["rev"] == db.session.get(Ticket, t["id"]).rev == client.get(f"/api/v1/tickets/{t['id']}").get_json()["rev"]
+        revisions.append(seen[-1]["rev"])
+    assert [m["status"] for m in seen] == ["done"] and revisions == sorted(set(revisions))
+    left = issue(client)
+    now.now = TUESDAY.replace(hour=21)
+    assert cancel_at_closing() == 1
+    assert client.get(f"/api/v1/tickets/{left['id']}").get_json()["rev"] > left["rev"]
 
 
 def test_unknown_office_is_refused(app):

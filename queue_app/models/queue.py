@@ -1,7 +1,7 @@
 """The moving parts: tickets, bookings, cases, and the append-only event log."""
 from datetime import date, datetime, time
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -53,6 +53,9 @@ class Ticket(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recalls: Mapped[int] = mapped_column(default=0)
+    # One more at every change (the UPDATE adds it, under the row's lock): a phone keeps the message of the
+    # highest revision, so a snapshot read before a call and sent after it cannot undo "your turn".
+    rev: Mapped[int] = mapped_column(default=0, server_default="0")
 
     office: Mapped[Office] = relationship()
     service: Mapped[Service] = relationship()
@@ -61,6 +64,12 @@ class Ticket(db.Model):
     @property
     def number(self) -> str:
         return ticket_number(self.letter, self.seq)
+
+
+@event.listens_for(Ticket, "before_update")
+def _next_revision(_mapper, _connection, ticket: Ticket) -> None:
+    # Every change through the unit of work; the Core UPDATEs of a call add it themselves.
+    ticket.rev = Ticket.rev + 1
 
 
 def ticket_number(letter: str, seq: int) -> str:

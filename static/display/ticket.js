@@ -1,6 +1,7 @@
 /* The citizen's live ticket page /t/<id>.
  * Live: Socket.IO namespace /ticket, query ticket=ID, event `ticket`
- *   {id, number, status, window, position, estimated_wait_min}.
+ *   {id, number, status, window, position, estimated_wait_min, rev}; a message of a lower `rev` than
+ *   the one shown is older news and is dropped.
  * Fallback: GET /api/v1/tickets/ID every 20 s (and once at load), whatever the socket does.
  * When the ticket gets called: «Ваша черга: вікно N» and a vibration (where the phone supports it).
  */
@@ -73,6 +74,8 @@
 
   function update(data) {
     if (!data || String(data.id) !== String(ID)) return;
+    // A snapshot read before a change may arrive after the change's message: the revision tells.
+    if (typeof data.rev === "number" && typeof state.rev === "number" && data.rev < state.rev) return;
     Object.keys(data).forEach(function (k) { if (data[k] !== undefined) state[k] = data[k]; });
     render();
     window.ticketState = state;
