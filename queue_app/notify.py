@@ -17,7 +17,7 @@ import urllib.request
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from . import clock
 from .extensions import db
@@ -176,11 +176,14 @@ def send_one(row: Outbox) -> bool:
         gateway().send(row.phone, row.body, kind=row.kind, message_id=row.id)
     except Exception as err:  # any gateway failure is retried later, never lost
         row.last_error = f"{type(err).__name__}: {err}"[:300]
-        if row.attempts >= MAX_ATTEMPTS:
-            row.status = "failed"
         row.next_attempt_at = clock.now() + backoff(row.attempts)
         log.warning("sms %s to %s failed (attempt %d): %s", row.kind, mask_phone(row.phone), row.attempts,
                     type(err).__name__)
+        if row.attempts >= MAX_ATTEMPTS:
+            # An error, for monitoring to alert on: the office's dashboard lists it for a manager.
+            row.status = "failed"
+            log.error("sms %s %s to %s given up after %d attempts", row.kind, row.id, mask_phone(row.phone),
+                      row.attempts)
         db.session.commit()
         return False
     row.status, row.sent_at, row.last_error = "sent", clock.now(), None
@@ -219,6 +222,37 @@ def send_now(row_ids: list[int]) -> None:
     for row_id in row_ids:
         if _claim(row_id, clock.now()):
             send_one(db.session.get(Outbox, row_id))
+
+
+# ---------------------------------------------------------------- what was not delivered
+
+UNDELIVERED_DAYS = 7  # how far back an office's managers see the messages given up on
+
+
+def undelivered(office_id: int, now: datetime, message_id: int | None = None) -> list[Outbox]:
+    """Messages to citizens of an office (through their booking or case) given up on in the last
+    UNDELIVERED_DAYS, newest first: a manager may send one again, or call the citizen."""
+    query = (select(Outbox).outerjoin(Booking, Booking.id == Outbox.booking_id)
+             .outerjoin(Case, Case.id == Outbox.case_id)
+             .where(Outbox.status == "failed", Outbox.created_at >= now - timedelta(days=UNDELIVERED_DAYS),
+                    or_(Booking.office_id == office_id, Case.office_id == office_id)))
+    if message_id is not None:
+        query = query.where(Outbox.id == message_id)
+    return list(db.session.scalars(query.order_by(Outbox.id.desc()).limit(100)))
+
+
+def office_id_of(row: Outbox) -> int | None:
+    """The office whose citizen a message is for; None for one of neither a booking nor a case."""
+    if row.booking_id is not None:
+        return db.session.scalar(select(Booking.office_id).where(Booking.id == row.booking_id))
+    if row.case_id is not None:
+        return db.session.scalar(select(Case.office_id).where(Case.id == row.case_id))
+    return None
+
+
+def send_again(row: Outbox) -> None:
+    """Back in the outbox with its attempts afresh (in the caller's transaction): the next run sends it."""
+    row.status, row.attempts, row.next_attempt_at = "pending", 0, clock.now()
 
 
 # ---------------------------------------------------------------- gateways

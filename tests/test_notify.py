@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from queue_app import cases, clock, jobs, notify
 from queue_app.extensions import db
-from queue_app.models import Booking, Case, Office, Outbox
+from queue_app.models import AuditLog, Booking, Case, Office, Outbox
 from scheduling import KYIV
 
-from .test_booking_support import NOW, Clock, RecordingGateway, api_book, office, outbox, service
+from .test_booking_support import NOW, Clock, RecordingGateway, api_book, login, office, outbox, service, staff
 
 
 @pytest.fixture
@@ -125,6 +125,45 @@ def test_a_message_that_keeps_failing_is_marked_failed(client, app, now):
         now.moment += timedelta(hours=2)
     (row,) = outbox()
     assert row.status == "failed" and row.attempts == notify.MAX_ATTEMPTS
+
+
+def test_an_sms_given_up_on_is_an_error_and_its_office_may_send_it_again(client, app, now, caplog):
+    """Given up on after MAX_ATTEMPTS: an ERROR line for monitoring (masked phone), the row on its office's
+    dashboard (masked, the error's type only), and «Надіслати ще раз» puts it back with fresh attempts."""
+    gateway = RecordingGateway(fail=notify.MAX_ATTEMPTS)
+    app.config["SMS_GATEWAY"] = gateway
+    assert api_book(client, phone="+380671234567").status_code == 201
+    with caplog.at_level(logging.WARNING, logger="queue_app.notify"):
+        for _ in range(notify.MAX_ATTEMPTS):
+            notify.drain()
+            now.moment += timedelta(hours=2)
+    (row,) = outbox()
+    assert row.status == "failed"
+    given_up = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(given_up) == 1 and "given up" in given_up[0].getMessage()
+    assert "1234567" not in caplog.text and "+38067***4567" in given_up[0].getMessage()
+
+    staff("boss-elsewhere", office_code="main")
+    login(client, "boss-elsewhere")
+    assert "+38067***4567" not in client.get("/admin/dashboard/main").text
+    assert client.post(f"/admin/dashboard/pokrovskyi/sms/{row.id}/again").status_code == 403
+    assert client.post(f"/admin/dashboard/main/sms/{row.id}/again").status_code == 403  # through their own page
+    client.post("/logout")
+
+    staff("manager1")
+    login(client)
+    page = client.get("/admin/dashboard/pokrovskyi").text
+    assert "+38067***4567" in page and "1234567" not in page and "ConnectionError" in page
+    assert "gateway down" not in page and "підтвердження запису" in page
+    r = client.post(f"/admin/dashboard/pokrovskyi/sms/{row.id}/again")
+    assert r.status_code == 303
+    (row,) = outbox()
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert db.session.scalar(select(AuditLog.action).where(AuditLog.entity == "outbox")) == "sms_again"
+    again = client.post(f"/admin/dashboard/pokrovskyi/sms/{row.id}/again", follow_redirects=True)  # a stale page
+    assert "вже не очікує" in again.text and outbox()[0].attempts == 0
+    assert notify.drain()["sent"] == 1 and [m[0] for m in gateway.sent] == [row.id]
+    assert "+38067***4567" not in client.get("/admin/dashboard/pokrovskyi").text
 
 
 def test_a_claimed_message_is_not_sent_by_a_second_sender(client, app, now):

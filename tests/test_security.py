@@ -24,6 +24,7 @@ from queue_app.config import Config
 from queue_app.extensions import db, socketio
 from queue_app.models import (
     Closure,
+    Outbox,
     PlanJob,
     PriorityCategory,
     Schedule,
@@ -103,8 +104,8 @@ CODE_IS = {"booking.case_status": "case", "api.post_case_status": "case", "admin
            "booking.move": "booking"}
 VARIABLE_IS = {"window_id": "window", "ticket_id": "ticket", "schedule_id": "schedule", "closure_id": "closure",
                "job_id": "job", "staff_id": "staff", "pc_id": "priority", "service_code": "service", "day": "day",
-               "kind": "kind"}
-OF_AN_OFFICE = {"office", "window", "ticket", "schedule", "closure", "job", "staff", "case"}
+               "kind": "kind", "message_id": "message"}
+OF_AN_OFFICE = {"office", "window", "ticket", "schedule", "closure", "job", "staff", "case", "message"}
 OURS, THEIRS = "main", "pokrovskyi"
 
 
@@ -131,7 +132,8 @@ def world(app, monkeypatch):
             "schedule": db.session.scalar(select(Schedule.id).where(Schedule.office_id == o.id)),
             "staff": db.session.scalar(select(Staff.id).where(Staff.office_id == o.id, Staff.role == "operator")),
             "ticket": _issue(app, o, pickup),
-            "case": create_case(o, pickup, None).code,
+            "case": (case := create_case(o, pickup, None)).code,
+            "message": _undelivered(case),
             "service": "pickup", "day": "2026-11-25", "kind": "svg",
             "booking": "000000",  # only for the CSRF matrix, whose check comes before any lookup
             "priority": priority.id,
@@ -140,6 +142,14 @@ def world(app, monkeypatch):
     people = {role: make_staff(f"sec-{role}", role, None if role == "admin" else OURS).id
               for role in ("operator", "manager", "admin")}
     return {**objects, "people": people}
+
+
+def _undelivered(case) -> int:
+    """An SMS of the office's case given up on: what the office's dashboard offers to send again."""
+    message = Outbox(kind="documents_ready", phone="+380671234567", body="…", status="failed", case_id=case.id)
+    db.session.add(message)
+    db.session.flush()
+    return message.id
 
 
 def _issue(app, o, service) -> int:
