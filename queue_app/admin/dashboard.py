@@ -54,7 +54,7 @@ def office_dashboard(code: str):
 
 @bp.post("/dashboard/<code>/sms/<int:message_id>/again")
 def sms_again(code: str, message_id: int):
-    """A manager sends an undelivered SMS again (the gateway is back, the number is corrected)."""
+    """A manager sends an undelivered SMS again (once the gateway, or the phone, answers again)."""
     office = office_by_code(code)
     if not AdminForm().validate_on_submit():
         abort(400)
