@@ -248,9 +248,10 @@ def _finish_current(window: "Window | WindowRef", staff_id: int | None) -> list[
 
 
 def _tell_closed(closing: Sequence[Closing], window: "Window | WindowRef") -> None:
+    """Tell the phone of the ticket "Next" closed, after the boards (a service's code never changes)."""
     for row, _event in closing:
         service = cached("service_code", (row.service_id,), 3600.0,
-                         lambda: db.session.scalar(select(Service.code).where(Service.id == row.service_id)))
+                         lambda sid=row.service_id: db.session.scalar(select(Service.code).where(Service.id == sid)))
         realtime.ticket_changed(row, realtime.closed_ticket_json(row, service, window.number, window.office_code))
 
 
