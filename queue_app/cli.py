@@ -134,6 +134,7 @@ def _say_when_the_database_is_down(command: click.Command) -> None:
         try:
             return run(*args, **kwargs)
         except OperationalError as err:
-            reason = str(err.orig).strip().splitlines()[0] if str(err.orig).strip() else type(err.orig).__name__
+            lines = str(err.orig).strip().splitlines()
+            reason = lines[0] if lines else type(err.orig).__name__
             raise click.ClickException(f"database unavailable: {reason}") from None
     command.callback = guarded

@@ -56,17 +56,16 @@ def ticket_json(ticket: Ticket, estimate: tuple[int, int] | None = None) -> dict
     """The contract's ticket; `estimate` (position, wait) when the caller already knows it."""
     from .estimates import ticket_estimate
     pos, wait = estimate or ticket_estimate(ticket)
-    return {"id": ticket.id, "number": ticket.number, "service": ticket.service.code, "status": ticket.status,
-            "window": ticket.window.number if ticket.window else None, "position": pos,
-            "estimated_wait_min": wait, "office": ticket.office.code, "rev": ticket.rev}
+    return ticket_message(ticket.id, ticket.number, ticket.service.code, ticket.status,
+                          ticket.window.number if ticket.window else None, ticket.office.code, ticket.rev, pos, wait)
 
 
-def ticket_message(ticket_id: int, number: str, service: str, status: str, window: int, office_code: str,
-                   rev: int) -> dict:
-    """ticket_json of a ticket a call has just called or closed, made from what the call has at hand:
-    nobody is ahead of it, and nothing is read again."""
+def ticket_message(ticket_id: int, number: str, service: str, status: str, window: int | None, office_code: str,
+                   rev: int, position: int = 0, wait: int = 0) -> dict:
+    """The ticket's message; without `position` and `wait`, of a ticket a call has just called or closed,
+    made from what the call has at hand: nobody is ahead of it, and nothing is read again."""
     return {"id": ticket_id, "number": number, "service": service, "status": status, "window": window,
-            "position": 0, "estimated_wait_min": 0, "office": office_code, "rev": rev}
+            "position": position, "estimated_wait_min": wait, "office": office_code, "rev": rev}
 
 
 def called_ticket_json(call: dict, office_code: str, rev: int) -> dict:
