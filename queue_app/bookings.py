@@ -32,7 +32,7 @@ from .calendars import office_days
 from .errors import ApiError
 from .extensions import db
 from .models import (ACTIVE_BOOKING, Booking, Case, Event, Office, OfficeDay, OfficeService, PhoneRestriction,
-                     PhoneVerification, Service)
+                     PhoneVerification, Service, status_in)
 
 PHONE_RE = re.compile(r"^\+?3?8?0\d{9}$", re.ASCII)  # ASCII: \d would take Arabic-Indic digits into the SMS number
 NAME_RE = re.compile(r"^[^\W\d_][^\W\d_ '’ʼ.-]*(?:[ '’ʼ.-]+[^\W\d_]+)*\.?$")
@@ -136,7 +136,7 @@ def _lock_office_day(office: Office, d: date) -> None:
 def _new_code() -> str:
     while True:
         code = f"{secrets.randbelow(1_000_000):06d}"
-        taken = db.session.scalar(select(Booking.id).where(Booking.code == code, Booking.status.in_(ACTIVE_BOOKING)))
+        taken = db.session.scalar(select(Booking.id).where(Booking.code == code, status_in(Booking.status, ACTIVE_BOOKING)))
         if taken is None:
             return code
 

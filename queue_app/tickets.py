@@ -20,11 +20,11 @@ from .cache import cached
 from .calendars import office_days
 from .errors import ApiError
 from .extensions import core, db
-from .models import (Booking, Case, Event, Office, OfficeService, PriorityCategory, Service, Ticket, TicketCounter,
-                     Window, window_services)
+from .models import (ACTIVE_TICKET, Booking, Case, Event, Office, OfficeService, PriorityCategory,
+                     Service, Ticket, TicketCounter, Window, status_in, window_services)
 from .policy import Waiting, call_order
 
-ACTIVE = ("called", "serving")
+ACTIVE = ACTIVE_TICKET
 # How early a booked citizen may check in, and how late before the booking lapses to a walk-in.
 CHECK_IN_EARLY = timedelta(minutes=60)
 CHECK_IN_LATE = timedelta(minutes=15)
@@ -49,7 +49,7 @@ _NEXT_SEQ = {
 _T = Ticket.__table__
 _CHANGED = (_T.c.id, _T.c.letter, _T.c.seq, _T.c.status, _T.c.source, _T.c.office_id, _T.c.booking_id, _T.c.service_id,
             _T.c.window_id, _T.c.called_at, _T.c.rev)
-_FINISH = (update(_T).where(_T.c.window_id == bindparam("window"), _T.c.status.in_(ACTIVE))
+_FINISH = (update(_T).where(_T.c.window_id == bindparam("window"), status_in(_T.c.status, ACTIVE))
            .values(status=case((and_(_T.c.status == "called", _T.c.recalls >= NO_SHOW_AFTER_RECALLS), "no_show"),
                                else_="done"), finished_at=bindparam("now"), rev=_T.c.rev + 1)
            .returning(*_CHANGED))

@@ -11,6 +11,8 @@ from queue_app.extensions import db
 from queue_app.models import Event, Office, Service, Staff, Ticket
 from scheduling import KYIV
 
+from .conftest import ENGINE_URL
+
 TUESDAY = datetime(2026, 11, 24, 11, 0, tzinfo=KYIV)  # main office: reception 09:00–20:00
 
 
@@ -329,3 +331,40 @@ def test_priority_cleared_gives_the_place_back(client, now, auth):
     assert client.post(url, json={"category": None}, headers=auth).get_json()["ticket"]["position"] == 2
     w = window_for("pickup")
     assert client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth).get_json()["ticket"]["id"] == first["id"]
+
+
+@pytest.fixture
+def full_scans(app):
+    """The statements run while the block runs whose SQLite plan reads the whole ticket or booking table
+    (both grow with every day kept), with the plan's step."""
+    from sqlalchemy import event
+    found = []
+
+    def plan(conn, _cursor, statement, params, _context, executemany):
+        if executemany or not statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
+            return
+        steps = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+        found.extend((step[3], statement) for step in steps
+                     if step[3] in ("SCAN ticket", "SCAN booking") or step[3].startswith(("SCAN ticket ", "SCAN booking ")))
+
+    engine = db.engine
+    event.listen(engine, "after_cursor_execute", plan)
+    yield found
+    event.remove(engine, "after_cursor_execute", plan)
+
+
+@pytest.mark.skipif(ENGINE_URL is not None, reason="SQLite's query plans")
+def test_next_a_check_in_and_a_new_code_read_no_whole_table(client, now, auth, full_scans):
+    """The window's ticket in "Next" and the live booking holding a code are found through the partial
+    indexes of the live rows: with the statuses bound as parameters the planner could not use them and
+    read every ticket and booking kept (a year's worth in production) on each call."""
+    _booking("11:10", "+380670000111")
+    issue(client), issue(client)
+    w = window_for("pickup")
+    full_scans.clear()
+    for _ in range(2):
+        assert client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth).status_code == 200
+    assert client.post("/api/v1/offices/main/tickets", json={"booking_code": "000111"}).status_code == 201
+    from queue_app.bookings import _new_code
+    assert len(_new_code()) == 6  # a new booking's code, checked against the live ones
+    assert full_scans == []
