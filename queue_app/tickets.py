@@ -24,7 +24,6 @@ from .models import (ACTIVE_TICKET, Booking, Case, Event, Office, OfficeService,
                      Service, Ticket, TicketCounter, Window, status_in, window_services)
 from .policy import Waiting, call_order
 
-ACTIVE = ACTIVE_TICKET
 # How early a booked citizen may check in, and how late before the booking lapses to a walk-in.
 CHECK_IN_EARLY = timedelta(minutes=60)
 CHECK_IN_LATE = timedelta(minutes=15)
@@ -49,7 +48,7 @@ _NEXT_SEQ = {
 _T = Ticket.__table__
 _CHANGED = (_T.c.id, _T.c.letter, _T.c.seq, _T.c.status, _T.c.source, _T.c.office_id, _T.c.booking_id, _T.c.service_id,
             _T.c.window_id, _T.c.called_at, _T.c.rev)
-_FINISH = (update(_T).where(_T.c.window_id == bindparam("window"), status_in(_T.c.status, ACTIVE))
+_FINISH = (update(_T).where(_T.c.window_id == bindparam("window"), status_in(_T.c.status, ACTIVE_TICKET))
            .values(status=case((and_(_T.c.status == "called", _T.c.recalls >= NO_SHOW_AFTER_RECALLS), "no_show"),
                                else_="done"), finished_at=bindparam("now"), rev=_T.c.rev + 1)
            .returning(*_CHANGED))
@@ -366,7 +365,7 @@ def start(ticket: Ticket, staff_id: int | None = None) -> Ticket:
 
 
 def complete(ticket: Ticket, staff_id: int | None = None) -> Ticket:
-    if ticket.status not in ACTIVE:
+    if ticket.status not in ACTIVE_TICKET:
         raise ApiError(409, "not_active", _("Завершити можна лише талон, який обслуговується."))
     _close(ticket, "done", staff_id)
     return _commit(ticket, released=True)
@@ -397,7 +396,7 @@ def _require_window_serves(window: Window, service: Service) -> None:
 def transfer(ticket: Ticket, service: Service | None = None, window: Window | None = None,
              staff_id: int | None = None) -> Ticket:
     """Send the citizen on to another service or window; the original arrival time is kept."""
-    if ticket.status not in ("waiting", *ACTIVE):
+    if ticket.status not in ("waiting", *ACTIVE_TICKET):
         raise ApiError(409, "not_active", _("Цей талон уже закрито."))
     if window is not None:
         if window.office_id != ticket.office_id:

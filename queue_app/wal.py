@@ -15,7 +15,7 @@ one read of 100 bytes.
 
 The log file keeps its size when the log starts over (up to JOURNAL_LIMIT): cut back to nothing, as
 `journal_size_limit 0` does, the first commit after each checkpoint had to grow the file again, page
-by page, and the call behind it reached the boards 2-3 ms late (measured in bench_board).
+by page, and the call behind it reached the boards 2-3 ms late (a trace of bench_board's calls).
 """
 import logging
 import sqlite3

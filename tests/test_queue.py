@@ -1,4 +1,5 @@
 """Issue 4: tickets, the call-next API, transfer, no-show, pauses, and the concurrent call race."""
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
@@ -344,8 +345,7 @@ def full_scans(app):
         if executemany or not statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
             return
         steps = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
-        found.extend((step[3], statement) for step in steps
-                     if step[3] in ("SCAN ticket", "SCAN booking") or step[3].startswith(("SCAN ticket ", "SCAN booking ")))
+        found.extend((step[3], statement) for step in steps if re.match(r"SCAN (ticket|booking)\b", step[3]))
 
     engine = db.engine
     event.listen(engine, "after_cursor_execute", plan)
