@@ -334,6 +334,66 @@ def test_priority_cleared_gives_the_place_back(client, now, auth):
     assert client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth).get_json()["ticket"]["id"] == first["id"]
 
 
+
+def test_next_reads_a_long_queue_in_part_and_calls_as_the_whole_queue_would(client, now, auth):
+    """"Next" reads only the first few plain tickets by arrival (and every booked or priority one): call
+    after call it picks what the policy picks over the whole queue: a ticket that kept an earlier arrival
+    (a transfer) though its number is later, a veteran's head start, a booking when it falls due."""
+    from queue_app.policy import call_order
+    from queue_app.tickets import PLAIN_READ, waiting_of
+    _booking("11:30", "+380670000121")  # due from 11:20, the ninth call
+    plain = []
+    for _ in range(PLAIN_READ + 4):
+        plain.append(issue(client)["id"])
+        now.now += timedelta(minutes=1)
+    db.session.get(Ticket, plain[-1]).arrived_at = TUESDAY - timedelta(minutes=30)  # as a transfer keeps it
+    db.session.commit()
+    veteran = issue(client)["id"]
+    client.post(f"/api/v1/tickets/{veteran}/priority", json={"category": "veteran"}, headers=auth)
+    booked = client.post("/api/v1/offices/main/tickets", json={"booking_code": "000121"}).get_json()["id"]
+    w = window_for("pickup")
+    services = frozenset(s.code for s in w.services)
+    called = []
+    while True:
+        db.session.expire_all()
+        order = call_order(now.now, waiting_of(w.office_id, now.now.date()), services)
+        r = client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth)
+        if r.status_code == 204:
+            assert order == []
+            break
+        called.append(r.get_json()["ticket"]["id"])
+        assert called[-1] == order[0].id
+        now.now += timedelta(minutes=1)
+    assert sorted(called) == sorted([*plain, veteran, booked])
+    assert called[0] == plain[-1] and called.index(booked) < called.index(plain[-2])
+
+
+def test_next_reads_again_when_other_windows_took_every_ticket_it_read(app, now, monkeypatch):
+    """Windows racing for the same first tickets: when every ticket one read went to other windows and
+    more plain ones were left unread, it reads again instead of answering that nobody waits."""
+    from queue_app import tickets
+    client = app.test_client()
+    issued = []
+    for _ in range(tickets.PLAIN_READ + 2):
+        issued.append(issue(client)["id"])
+        now.now += timedelta(minutes=1)
+    here = window_for("pickup")
+    others = [w for w in office().windows if w.id != here.id][:tickets.PLAIN_READ]
+    claim, lost = tickets._claim, []
+
+    def quicker_window(ticket_id, window, at):
+        if len(lost) < tickets.PLAIN_READ:  # another window claims it first
+            assert claim(ticket_id, others[len(lost)], at) is not None
+            lost.append(ticket_id)
+            return None
+        return claim(ticket_id, window, at)
+
+    monkeypatch.setattr(tickets, "_claim", quicker_window)
+    called = tickets.call_next(here)
+    assert lost == issued[:tickets.PLAIN_READ]
+    assert called is not None and called.id == issued[tickets.PLAIN_READ]
+
+
 @pytest.fixture
 def full_scans(app):
     """The statements run while the block runs whose SQLite plan reads the whole ticket or booking table

@@ -1,7 +1,7 @@
 """The moving parts: tickets, bookings, cases, and the append-only event log."""
 from datetime import date, datetime, time
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, bindparam, event, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, event, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -24,8 +24,10 @@ def _live(statuses: tuple[str, ...]):
 def status_in(column, statuses: tuple[str, ...]):
     """`column IN (…)` with the statuses written into the SQL, not bound: a partial index below serves a
     query only when the query's WHERE states the index's condition, and the planner cannot see a bound
-    value when it plans (SQLite never does). With `status IN (?, ?)` "Next" scanned every ticket ever kept."""
-    return column.in_(bindparam(f"{column.key}_in", statuses, unique=True, literal_execute=True))
+    value when it plans (SQLite never does). With `status IN (?, ?)` "Next" scanned every ticket ever kept.
+    Literal columns, not literal_execute: the text is fixed when the statement is compiled, not rendered
+    again on every run (a tenth of a millisecond of each "Next")."""
+    return column.in_([literal_column(f"'{s}'") for s in statuses])
 
 
 class TicketCounter(db.Model):
