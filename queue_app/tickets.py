@@ -56,11 +56,11 @@ _CLAIM = (update(_T).where(_T.c.id == bindparam("ticket"), _T.c.status == "waiti
           .values(status="called", window_id=bindparam("window"), called_at=bindparam("now"), rev=_T.c.rev + 1)
           .returning(*_CHANGED))
 # The waiting tickets as the policy sees them.
+_WAITING_HERE = (Ticket.office_id == bindparam("office"), Ticket.day == bindparam("day"), Ticket.status == "waiting")
 _WAITING = (select(Ticket.id, Service.code, Ticket.arrived_at, Booking.day, Booking.start, Ticket.priority)
             .join(Service, Service.id == Ticket.service_id)
             .outerjoin(Booking, and_(Booking.id == Ticket.booking_id, Ticket.source == "booking"))
-            .where(Ticket.office_id == bindparam("office"), Ticket.day == bindparam("day"),
-                   Ticket.status == "waiting"))
+            .where(*_WAITING_HERE))
 # For a window, of its services only, read in the same statement (through the association table:
 # loading the window's services as objects, with their categories, costs more than the rest of a call).
 _OF_WINDOW = Ticket.service_id.in_(
@@ -70,8 +70,7 @@ _OF_WINDOW = Ticket.service_id.in_(
 # (reading every waiting ticket was a third of a call). Booked and priority tickets are all read.
 PLAIN_READ = 8
 _PLAIN_TICKET = and_(Ticket.priority.is_(None), or_(Ticket.source != "booking", Ticket.booking_id.is_(None)))
-_FIRST_PLAIN = (select(Ticket.id).where(Ticket.office_id == bindparam("office"), Ticket.day == bindparam("day"),
-                                        Ticket.status == "waiting", _OF_WINDOW, _PLAIN_TICKET)
+_FIRST_PLAIN = (select(Ticket.id).where(*_WAITING_HERE, _OF_WINDOW, _PLAIN_TICKET)
                 .order_by(Ticket.arrived_at, Ticket.id).limit(PLAIN_READ))
 _NEXT_FOR_WINDOW = _WAITING.where(_OF_WINDOW, or_(not_(_PLAIN_TICKET), Ticket.id.in_(_FIRST_PLAIN)))
 
@@ -235,11 +234,10 @@ def waiting_of(office_id: int, day: date, services: frozenset[str] | None = None
     return _as_waiting(core(query, {"office": office_id, "day": day}))
 
 
-def _next_candidates(window: "Window | WindowRef", day: date) -> tuple[list[Waiting], bool]:
-    """The waiting tickets "Next" may call at `window` (of its services, the plain ones cut short), and
-    whether plain ones may have been left unread."""
-    waiting = _as_waiting(core(_NEXT_FOR_WINDOW, {"office": window.office_id, "day": day, "window": window.id}))
-    return waiting, sum(1 for w in waiting if w.booked_at is None and not w.priority) >= PLAIN_READ
+def _next_candidates(window: "Window | WindowRef", now: datetime) -> list[Waiting]:
+    """The tickets "Next" may call at `window` now, best first (of its services, the plain ones cut short)."""
+    waiting = _as_waiting(core(_NEXT_FOR_WINDOW, {"office": window.office_id, "day": now.date(), "window": window.id}))
+    return call_order(now, waiting, frozenset(w.service for w in waiting))
 
 
 def _as_waiting(rows) -> list[Waiting]:
@@ -318,10 +316,10 @@ def call_next(window: Window | WindowRef, staff_id: int | None = None) -> Called
         raise ApiError(409, "window_paused", _("Вікно на паузі. Відновіть роботу, щоб викликати."))
     now = clock.now()
     closing = _finish_current(window, staff_id)
-    more = True
-    while more:  # read again only when other windows took every ticket read and plain ones were left
-        waiting, more = _next_candidates(window, now.date())
-        for candidate in call_order(now, waiting, frozenset(w.service for w in waiting)):
+    # Each candidate another window was quicker to take has left the queue: read again until one is
+    # claimed or none is left (a part of the queue was read, so "none claimed" is not "nobody waits").
+    while candidates := _next_candidates(window, now):
+        for candidate in candidates:
             claimed = _claim(candidate.id, window, now)
             if claimed is not None:
                 return _announce(claimed, staff_id, window, candidate.service, closing)

@@ -334,7 +334,6 @@ def test_priority_cleared_gives_the_place_back(client, now, auth):
     assert client.post(f"/api/v1/windows/{w.id}/call-next", headers=auth).get_json()["ticket"]["id"] == first["id"]
 
 
-
 def test_next_reads_a_long_queue_in_part_and_calls_as_the_whole_queue_would(client, now, auth):
     """"Next" reads only the first few plain tickets by arrival (and every booked or priority one): call
     after call it picks what the policy picks over the whole queue: a ticket that kept an earlier arrival
