@@ -471,15 +471,22 @@ def test_sign_in_is_rate_limited(database_url):
         assert tokens[-1].get_json()["error"]["code"] == "too_many_requests"
 
 
-def test_only_the_calls_boards_wait_on_pass_the_rate_limiter_by(database_url):
-    from queue_app.api.tickets import WITHOUT_LIMITS, _without_limits
+def test_only_the_calls_boards_wait_on_pass_the_rate_limiter_by(database_url, monkeypatch):
+    from flask_limiter import Limiter
+
+    from queue_app.api.tickets import WITHOUT_LIMITS
+    checked = []
+    monkeypatch.setattr(Limiter, "_check_request_limit",
+                        lambda self, *a, **k: checked.append(request.endpoint))
     with running(database_url, RATELIMIT_ENABLED=True) as app:
         assert WITHOUT_LIMITS <= set(app.view_functions)
+        client = app.test_client()
         for path, spared in (("/api/v1/windows/1/call-next", True), ("/api/v1/windows/1/call/2", True),
                              ("/api/v1/tickets/2/recall", True), ("/api/v1/offices/main/tickets", False),
                              ("/api/v1/auth/token", False)):
-            with app.test_request_context(path, method="POST"):
-                assert _without_limits() is spared, path
+            checked.clear()
+            client.post(path, json={})
+            assert (checked == []) is spared, (path, checked)
 
 
 def _peer_route(app):
@@ -529,6 +536,23 @@ def test_the_session_cookie_is_httponly_and_lax(app, world):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # PUBLIC_URL is http:// here: a Secure cookie would never come back
     assert "Strict-Transport-Security" not in r.headers
+
+
+def test_a_request_without_a_cookie_opens_a_session_without_unpacking_one(app, world, monkeypatch):
+    from flask.sessions import SecureCookieSessionInterface
+    built = []
+    signer = SecureCookieSessionInterface.get_signing_serializer
+    monkeypatch.setattr(SecureCookieSessionInterface, "get_signing_serializer",
+                        lambda self, a: built.append(1) or signer(self, a))
+    client = app.test_client()
+    r = client.get(f"/api/v1/offices/{OURS}/board")
+    assert r.status_code == 200 and built == [] and "Set-Cookie" not in r.headers
+    # The cookie a sign-in sets is signed, read back on the next request, and a forged one is refused.
+    assert "session=" in _cookie(client.post("/login", data={"username": "sec-operator", "password": PASSWORD}),
+                                 "session")
+    assert built and client.get("/operator/").status_code == 200
+    client.set_cookie("session", "forged")
+    assert client.get("/operator/").status_code == 302
 
 
 def test_cookies_are_secure_when_the_public_address_is_https(database_url, monkeypatch):
