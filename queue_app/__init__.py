@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import broadcast
 from .config import INSTANCE, Config
-from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio, spare_from_limits
 from .message_queue import client_manager
 
 LOCALES = ("uk", "en")
@@ -75,6 +75,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    from .api.tickets import WITHOUT_LIMITS
+    spare_from_limits(app, WITHOUT_LIMITS)
     # Before init_app, so the handlers go with every server it makes: imported after it, they went to the
     # first app's server only, and a second app in the process (tests, benchmarks) had none.
     from . import realtime  # noqa: F401
@@ -91,7 +93,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from . import errors, models  # noqa: F401  (tables register on import)
     from .admin import bp as admin_bp
     from .api import bp as api_bp
-    from .api.tickets import spare_from_limiter
     from .booking_pages import bp as booking_bp
     from .cli import register_cli
     from .operator import bp as operator_bp
@@ -102,7 +103,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
     for blueprint in (views_bp, api_bp, auth_bp, operator_bp, booking_bp, admin_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
-    spare_from_limiter(app)
     from display import bp as display_bp, ticket_bp  # hall board, window display, /t/<id>
     app.register_blueprint(display_bp)
     app.register_blueprint(ticket_bp)

@@ -1,5 +1,5 @@
 """Tickets, windows and the board of the contract; staff actions need a bearer token."""
-from flask import g, jsonify, request
+from flask import g, jsonify
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -14,25 +14,9 @@ from .auth import require_staff
 from .params import is_row_id, json_body, offer_or_404, office_or_404, service_or_404
 
 STAFF = ("operator", "manager", "admin")
-# The calls the boards wait on. They carry no rate limit (they need a staff token), yet Flask-Limiter
-# looks for one on every request: a tenth of a millisecond on a call, even past a request filter.
+# The calls the boards wait on: they carry no rate limit (they need a staff token), so create_app spares
+# them Flask-Limiter's check (extensions.spare_from_limits).
 WITHOUT_LIMITS = frozenset({"api.call_next", "api.call_specific", "api.ticket_action"})
-
-
-def spare_from_limiter(app) -> None:
-    """Flask-Limiter's check before each request, skipped for WITHOUT_LIMITS. Fails at start-up (not
-    silently) if the check is not found where Flask-Limiter puts it."""
-    if not app.config.get("RATELIMIT_ENABLED", True):  # then Flask-Limiter adds no check
-        return
-    before = app.before_request_funcs[None]
-    at = before.index(limiter._check_request_limit)
-    check = before[at]
-
-    def check_unless_spared() -> None:
-        if request.endpoint not in WITHOUT_LIMITS:
-            check()
-
-    before[at] = check_unless_spared
 
 
 @bp.post("/offices/<code>/tickets")
