@@ -62,11 +62,12 @@ def queue_reminders(now: datetime | None = None) -> int:
         return 0
     tomorrow = now.date() + timedelta(days=1)
     bookings = db.session.scalars(select(Booking).where(Booking.status == "booked", Booking.day == tomorrow)).all()
-    done = set(db.session.scalars(select(Outbox.dedupe_key).where(Outbox.kind == "reminder",
-                                                                  Outbox.dedupe_key.is_not(None))).all())
+    keys = {b.id: f"reminder:{b.id}" for b in bookings}
+    # Only these bookings' keys (through the unique index), not every reminder ever sent.
+    done = set(db.session.scalars(select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(keys.values()))).all())
     count = 0
     for b in bookings:
-        key = f"reminder:{b.id}"
+        key = keys[b.id]
         if key in done or not b.phone:
             continue
         notify.enqueue("reminder", b.phone, notify.text_reminder(b), booking_id=b.id, dedupe_key=key)

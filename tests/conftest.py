@@ -5,6 +5,7 @@ fresh PostgreSQL database per test made with CREATE DATABASE … TEMPLATE.
 """
 import itertools
 import os
+import re
 import shutil
 
 import pytest
@@ -150,6 +151,24 @@ def browser_context_args(browser_context_args):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def full_scans(app):
+    """The statements run while the block runs whose SQLite plan reads the whole ticket, booking or outbox
+    table (all grow with every day kept), with the plan's step."""
+    from queue_app.extensions import db
+    found = []
+
+    def plan(conn, _cursor, statement, params, _context, executemany):
+        if executemany or not statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
+            return
+        steps = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+        found.extend((step[3], statement) for step in steps if re.match(r"SCAN (ticket|booking|outbox)\b", step[3]))
+
+    sa.event.listen(db.engine, "after_cursor_execute", plan)
+    yield found
+    sa.event.remove(db.engine, "after_cursor_execute", plan)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from queue_app.extensions import db
 from queue_app.models import Booking
 from scheduling import KYIV
 
-from .conftest import make_app
+from .conftest import ENGINE_URL, make_app
 from .test_booking_support import MONDAY, NOW, TUESDAY, Clock, RecordingGateway, api_book, login, outbox, staff
 
 
@@ -106,6 +106,21 @@ def test_the_manager_sees_the_count_and_can_forgive(client, now):
     assert bad.status_code == 422
     assert client.post("/book/no-shows", data={"phone": "+380501112233", "action": "block"}).status_code == 302
     assert api_book(client, day=date(2026, 12, 22), phone="+380501112233").status_code == 403
+
+
+@pytest.mark.skipif(ENGINE_URL is not None, reason="SQLite's query plans")
+def test_a_booking_found_by_code_phone_or_status_reads_no_whole_table(client, now, full_scans):
+    """Bookings are kept until retention erases them (years of rows): booking, opening one by its link,
+    the per-phone checks and the jobs' sweeps go through indexes, not through every booking kept."""
+    _no_show_on(client, now, date(2026, 11, 30))
+    now.moment = datetime(2026, 12, 6, 10, 0, tzinfo=KYIV)  # a Sunday: reminders of Monday's bookings go out
+    full_scans.clear()
+    made = api_book(client, day=date(2026, 12, 7)).get_json()
+    assert client.get(made["manage_url"]).status_code == 200
+    assert jobs.queue_reminders() == 1
+    assert jobs.expire_holds() == 0 and jobs.mark_no_shows() == 0  # Monday's booking is not due yet
+    assert [row["no_shows"] for row in bookings.no_show_report()] == [1]
+    assert full_scans == []
 
 
 def test_sms_code_confirms_the_phone_when_switched_on(client, app, now):

@@ -1,5 +1,4 @@
 """Issue 4: tickets, the call-next API, transfer, no-show, pauses, and the concurrent call race."""
-import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
@@ -391,25 +390,6 @@ def test_next_reads_again_when_other_windows_took_every_ticket_it_read(app, now,
     called = tickets.call_next(here)
     assert lost == issued[:tickets.PLAIN_READ]
     assert called is not None and called.id == issued[tickets.PLAIN_READ]
-
-
-@pytest.fixture
-def full_scans(app):
-    """The statements run while the block runs whose SQLite plan reads the whole ticket or booking table
-    (both grow with every day kept), with the plan's step."""
-    from sqlalchemy import event
-    found = []
-
-    def plan(conn, _cursor, statement, params, _context, executemany):
-        if executemany or not statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
-            return
-        steps = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
-        found.extend((step[3], statement) for step in steps if re.match(r"SCAN (ticket|booking)\b", step[3]))
-
-    engine = db.engine
-    event.listen(engine, "after_cursor_execute", plan)
-    yield found
-    event.remove(engine, "after_cursor_execute", plan)
 
 
 @pytest.mark.skipif(ENGINE_URL is not None, reason="SQLite's query plans")

@@ -108,6 +108,12 @@ class Booking(db.Model):
         Index("uq_booking_window_start", "window_id", "day", "start", unique=True,
               sqlite_where=_live(ACTIVE_BOOKING), postgresql_where=_live(ACTIVE_BOOKING)),
         Index("ix_booking_office_day", "office_id", "day", "status"),
+        # Rows kept for years (until retention erases them) are found without reading them all: a booking
+        # opened by its code and link (any status, so not through the partial index above), a phone's
+        # bookings and no-shows (checked at every booking), and the jobs' sweeps by status.
+        Index("ix_booking_code", "code"),
+        Index("ix_booking_phone", "phone", "status", "day"),
+        Index("ix_booking_status_day", "status", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
