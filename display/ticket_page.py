@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template
 from queue_app.extensions import db
 from queue_app.i18n import loc
 from queue_app.models import Ticket
+from queue_app.realtime import ticket_json
 
 ticket_bp = Blueprint("ticket_page", __name__)
 
@@ -19,10 +20,7 @@ def ticket(ticket_id: int):
         abort(404)
     service = loc(t.service) if t.service else ""
     office = loc(t.office) if t.office else ""
-    initial = {
-        "id": t.id, "number": t.number, "status": t.status, "service": service,
-        "window": t.window.number if t.window else None, "position": None, "estimated_wait_min": None, "rev": t.rev,
-    }
+    initial = ticket_json(t)  # the message the API and the socket send, position and wait included
     response = render_template("ticket/ticket.html", ticket=t, initial=initial, service_name=service,
                                office_name=office)
     return response, 200, {"Cache-Control": "no-store"}

@@ -1,4 +1,6 @@
 """The public screens: hall board, window display and the citizen's ticket page (server side)."""
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -93,6 +95,10 @@ def test_ticket_page_waiting(client):
     assert f'data-api="/api/v1/tickets/{t.id}"' in html
     assert "/static/display/ticket.js" in html
     assert 'id="t-call" hidden' in html  # not called yet
+    # The page starts from the very message the API and the socket send, its place in the queue included.
+    initial = json.loads(re.search(r'id="ticket-initial">(.*?)</script>', html).group(1))
+    assert initial == client.get(f"/api/v1/tickets/{t.id}").get_json()
+    assert isinstance(initial["position"], int) and initial["position"] >= 1
 
 
 def test_ticket_page_called_shows_the_window(client):
