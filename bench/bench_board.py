@@ -12,20 +12,24 @@ What it does
     QUEUE_FAKE_NOW in reception hours and the open-files limit raised; with two CPUs or more the
     servers run on the first CPU, the driver and the board processes on the others (split_cpus;
     --no-pin shares them all, as the runs before 2026-12-07 did);
-  * for each size, board clients (bench/board_clients.py: lean wire-protocol clients by default,
-    --client sio for python-socketio's AsyncClient; websocket only) spread over --procs processes
-    connect to /board?office=main and wait for `state`; the driver then makes 2 warm-up calls and
-    --calls measured `POST /api/v1/windows/{id}/call-next` (round robin over the windows serving
-    pickup), one every --interval seconds, stamping time.time() just before each request. The tickets
-    are issued REFILL at a time, before the calls and then after every REFILL calls, with a pause
-    after each refill: the queue stays about as long as a busy office's, under the kiosk's rate limit
-    and the day's capacity. 300 calls: at 10 boards p99 is the 30th slowest of 3 000 arrivals, about
-    the three slowest calls (with 100 calls it was the slowest call alone, and swung 1.1x-1.9x).
-    Each client stamps time.time() when `called` arrives; the stamps come back over a pipe. One sample per (call, client): arrival -
-    request start. A client that never got a call counts as missing;
-  * the same against the floor (bench/floor_server.py: Flask-SocketIO that only broadcasts the same
-    payload on `POST /call`), served by the same gunicorn command; both servers run throughout and
-    each size is measured on the app, then on the floor, so both see the same background load.
+  * for each size, each server gets board clients of its own (bench/board_clients.py: lean wire-protocol
+    clients by default, --client sio for python-socketio's AsyncClient; websocket only) spread over
+    --procs processes, connected to /board?office=main and waiting for `state`. Each server has 2
+    warm-up calls (the app's first: the floor then sends the very payload the app's boards got), then
+    --calls measured calls, the two servers taking turns: the app's `POST /api/v1/windows/{id}/call-next`
+    (round robin over the windows serving pickup), half an --interval later the floor's `POST /call`,
+    so each server is called every --interval seconds and a burst of the machine's own noise (seen
+    here: a few seconds in which every call is two to three times slower) meets both alike. (Before
+    2026-12-08 the app's calls ran first and the floor's after them, and a burst in one of the two runs
+    decided the ratio.) time.time() is stamped just before each request. The app's tickets are issued
+    REFILL at a time, before the calls and then after every REFILL calls, with a pause after each
+    refill: the queue stays about as long as a busy office's, under the kiosk's rate limit and the
+    day's capacity. 300 calls: at 10 boards p99 is the 30th slowest of 3 000 arrivals, about the three
+    slowest calls (with 100 calls it was the slowest call alone, and swung 1.1x-1.9x).
+    Each client stamps time.time() when `called` arrives; the stamps come back over a pipe. One sample
+    per (call, client): arrival - request start. A client that never got a call counts as missing;
+  * the floor is bench/floor_server.py: Flask-SocketIO that only broadcasts the payload it is sent on
+    `POST /call`, served by the same gunicorn command.
 
 gunicorn's gevent worker serves at most --worker-connections connections at once (default 1000) and
 every board holds one, so the benchmark passes --worker-connections to both servers (default 4096;
@@ -72,7 +76,6 @@ class AppCaller:
         if not self.windows:
             raise RuntimeError(f"no window serves pickup: {rows}")
         self.turn = 0
-        self.payload: dict | None = None
 
     def issue(self, count: int) -> None:
         made = 0
@@ -93,15 +96,22 @@ class AppCaller:
             raise RuntimeError(f"call-next: {r.status_code} {r.text[:300]}")
         return r.json()["ticket"]["id"]
 
+    def last_call(self) -> dict:
+        """The newest call as the boards got it (the board state's calls are the `called` payloads)."""
+        r = self.http.get(f"{self.url}/api/v1/offices/{OFFICE}/board", timeout=10)
+        r.raise_for_status()
+        return r.json()["calls"][0]
+
 
 def _service_codes(window: dict) -> set:
     return {s if isinstance(s, str) else s.get("code") for s in window.get("services", [])}
 
 
 class FloorCaller:
-    def __init__(self, url: str, payload: dict | None):
+    def __init__(self, url: str):
         import requests
-        self.url, self.http, self.payload = url, requests.Session(), payload
+        self.url, self.http = url, requests.Session()
+        self.payload: dict | None = None  # the app's, once it has called (floor_server.DEFAULT until then)
 
     def issue(self, count: int) -> None:
         pass
@@ -112,24 +122,26 @@ class FloorCaller:
         return r.json()["ticket_id"]
 
 
-def run_size(server: Server, caller, clients: int, calls: int, interval: float, procs: int, client_kind: str) -> dict:
-    total = WARMUP + calls
-    caller.issue(min(total, WARMUP + REFILL))
-    ctx = mp.get_context("spawn")
-    procs = max(1, min(procs, clients))
-    counts = [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
-    pipes, workers = [], []
-    t_connect = time.monotonic()
-    for n in counts:
-        mine, theirs = ctx.Pipe()
-        p = ctx.Process(target=client_process, args=(theirs, server.url, OFFICE, n, client_kind), daemon=True)
-        p.start()
-        theirs.close()
-        pipes.append(mine)
-        workers.append(p)
-    try:
+class Fleet:
+    """The board clients of one server, spread over `procs` processes (bench/board_clients.py)."""
+
+    def __init__(self, url: str, clients: int, procs: int, client_kind: str):
+        ctx = mp.get_context("spawn")
+        procs = max(1, min(procs, clients))
+        counts = [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
+        self.pipes, self.workers = [], []
+        self.started = time.monotonic()
+        for n in counts:
+            mine, theirs = ctx.Pipe()
+            p = ctx.Process(target=client_process, args=(theirs, url, OFFICE, n, client_kind), daemon=True)
+            p.start()
+            theirs.close()
+            self.pipes.append(mine)
+            self.workers.append(p)
+
+    def ready(self) -> dict:
         connected, failed, errors = 0, 0, []
-        for conn in pipes:
+        for conn in self.pipes:
             if not conn.poll(180):
                 raise RuntimeError("client process never got ready")
             kind, info = conn.recv()
@@ -138,45 +150,81 @@ def run_size(server: Server, caller, clients: int, calls: int, interval: float, 
             connected += info["connected"]
             failed += info["failed"]
             errors += info["errors"]
-        connect_s = time.monotonic() - t_connect
-        if failed:
-            print(f"  {failed} of {clients} clients failed to connect, e.g. {errors[:3]}", flush=True)
-        requests_at: list[tuple[int, float]] = []
-        http_ms: list[float] = []
-        for i in range(total):
-            if i >= WARMUP + REFILL and (i - WARMUP) % REFILL == 0:
-                caller.issue(min(REFILL, total - i))
-                time.sleep(1.0)  # the issuing is not what is measured: let it settle
-            t0 = time.time()
-            ticket_id = caller.call()
-            took = time.time() - t0
-            if i >= WARMUP:
-                requests_at.append((ticket_id, t0))
-                http_ms.append(took * 1000)
-            time.sleep(max(0.0, interval - took))
-        arrivals: list[dict] = []
-        for conn in pipes:
+        return {"connected": connected, "failed": failed, "errors": errors,
+                "connect_s": time.monotonic() - self.started}
+
+    def arrivals(self) -> list[dict]:
+        got_all: list[dict] = []
+        for conn in self.pipes:
             conn.send(("collect", GRACE_S))
-        for conn in pipes:
+        for conn in self.pipes:
             if not conn.poll(60):
                 raise RuntimeError("client process did not report arrivals")
-            kind, got, *rest = conn.recv()
+            kind, got = conn.recv()
             if kind != "arrivals":
                 raise RuntimeError(f"client process: {got}")
-            arrivals += got
-            if rest and rest[0] is not None and getattr(caller, "payload", None) is None:
-                caller.payload = rest[0]
-    finally:
-        for conn in pipes:
+            got_all += got
+        return got_all
+
+    def close(self) -> None:
+        for conn in self.pipes:
             try:
                 conn.send(("quit", None))
             except OSError:
                 pass
-        for p in workers:
+        for p in self.workers:
             p.join(30)
             if p.is_alive():
                 p.terminate()
                 p.join()
+
+
+def run_size(callers: dict, urls: dict, clients: int, calls: int, interval: float, procs: int,
+             client_kind: str) -> dict:
+    """Every server in `callers` (app, floor) at once: each its own boards, and the calls taking turns,
+    app then floor, each server called every `interval`. So a burst of the machine's own noise (seen
+    here: a few seconds in which every call is two to three times slower) meets both alike."""
+    for caller in callers.values():
+        caller.issue(min(WARMUP + calls, WARMUP + REFILL))
+    fleets = {}
+    try:
+        for kind in callers:
+            fleets[kind] = Fleet(urls[kind], clients, procs, client_kind)
+        info = {kind: fleet.ready() for kind, fleet in fleets.items()}
+        for kind, i in info.items():
+            if i["failed"]:
+                print(f"  {kind}: {i['failed']} of {clients} clients failed to connect, e.g. {i['errors'][:3]}",
+                      flush=True)
+        for kind, caller in callers.items():  # the app first: the floor then sends what its boards got
+            for _ in range(WARMUP):
+                caller.call()
+                time.sleep(interval)
+            if kind == "app" and "floor" in callers:
+                callers["floor"].payload = caller.last_call()
+        requests_at = {kind: [] for kind in callers}
+        http_ms = {kind: [] for kind in callers}
+        turn = interval / len(callers)
+        for j in range(calls):
+            if j and j % REFILL == 0:
+                for caller in callers.values():
+                    caller.issue(min(REFILL, calls - j))
+                time.sleep(1.0)  # the issuing is not what is measured: let it settle
+            for kind, caller in callers.items():
+                t0 = time.time()
+                ticket_id = caller.call()
+                took = time.time() - t0
+                requests_at[kind].append((ticket_id, t0))
+                http_ms[kind].append(took * 1000)
+                time.sleep(max(0.0, turn - took))
+        arrivals = {kind: fleet.arrivals() for kind, fleet in fleets.items()}
+    finally:
+        for fleet in fleets.values():
+            fleet.close()
+    return {kind: _samples(requests_at[kind], arrivals[kind], info[kind], http_ms[kind], clients)
+            for kind in callers}
+
+
+def _samples(requests_at: list, arrivals: list[dict], info: dict, http_ms: list, clients: int) -> dict:
     samples, missing, missing_by_call, last_by_call = [], 0, {}, []
     for ticket_id, t0 in requests_at:
         last = None
@@ -189,10 +237,10 @@ def run_size(server: Server, caller, clients: int, calls: int, interval: float, 
                 missing_by_call[ticket_id] = missing_by_call.get(ticket_id, 0) + 1
         if last is not None:
             last_by_call.append(last)
-    missing += failed * len(requests_at)  # a board that never connected missed every call
-    return {"clients": clients, "connected": connected, "calls": len(requests_at), "samples": samples,
-            "missing": missing, "missing_by_call": missing_by_call, "http_ms": http_ms, "connect_s": connect_s,
-            "last_by_call": last_by_call}
+    missing += info["failed"] * len(requests_at)  # a board that never connected missed every call
+    return {"clients": clients, "connected": info["connected"], "calls": len(requests_at), "samples": samples,
+            "missing": missing, "missing_by_call": missing_by_call, "http_ms": http_ms,
+            "connect_s": info["connect_s"], "last_by_call": last_by_call}
 
 
 def split_cpus(pin: bool) -> tuple[set[int] | None, set[int] | None]:
@@ -253,16 +301,12 @@ def main() -> None:
         if args.only in (None, "floor"):
             servers["floor"] = stack.enter_context(Server(floor_env, tmp / "floor.log", app="bench.floor_server:app",
                                                           args=extra, preexec_fn=_server_setup(server_cpus)))
-            callers["floor"] = FloorCaller(servers["floor"].url, None)
+            callers["floor"] = FloorCaller(servers["floor"].url)
             print(f"floor server {servers['floor'].url} (pid {servers['floor'].proc.pid})", flush=True)
         print(f"server logs in {tmp}", flush=True)
-        for n in sizes:  # app then floor at each size, so both see the same background load
-            for kind in ("app", "floor"):
-                if kind not in servers:
-                    continue
-                if kind == "floor" and "app" in callers and callers["app"].payload:
-                    callers["floor"].payload = callers["app"].payload  # the very payload the app sent
-                r = run_size(servers[kind], callers[kind], n, args.calls, args.interval, args.procs, args.client)
+        for n in sizes:
+            urls = {kind: server.url for kind, server in servers.items()}
+            for kind, r in run_size(callers, urls, n, args.calls, args.interval, args.procs, args.client).items():
                 results[(kind, n)] = r
                 _progress(kind, r)
     if "floor" in callers:

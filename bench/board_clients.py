@@ -12,7 +12,7 @@ each `called` event reaches it. Two kinds of client:
 The pipe protocol with the driver:
   process -> driver  ("ready", {"connected": n, "failed": n, "errors": [..]})
   driver  -> process ("collect", grace_seconds)  # after the last call; late events may still arrive
-  process -> driver  ("arrivals", [ {ticket_id: arrival_time, ...} per ready client ], sample_payload)
+  process -> driver  ("arrivals", [ {ticket_id: arrival_time, ...} per ready client ])
   driver  -> process ("quit", None)
 """
 import asyncio
@@ -34,7 +34,6 @@ class Board:
         import socketio
         self.url = url
         self.arrivals: dict[int, float] = {}
-        self.sample: dict | None = None
         self.ready = asyncio.Event()
         self.sio = socketio.AsyncClient(reconnection=False)
         self.sio.on("state", self._on_state, namespace="/board")
@@ -46,8 +45,6 @@ class Board:
     def _on_called(self, data):
         arrived = time.time()  # first thing: the arrival stamp
         self.arrivals[data["ticket_id"]] = arrived
-        if self.sample is None:
-            self.sample = data
 
     async def start(self, timeout: float) -> None:
         await asyncio.wait_for(self.sio.connect(self.url, namespaces=["/board"], transports=["websocket"],
@@ -70,7 +67,6 @@ class LeanBoard:
         self.url = url.replace("http://", "ws://", 1).replace("?", "/socket.io/?EIO=4&transport=websocket&", 1)
         self.session = session
         self.arrivals: dict[int, float] = {}
-        self.sample: dict | None = None
         self.ws = None
         self.reader = None
 
@@ -108,8 +104,6 @@ class LeanBoard:
                 event, *args = json.loads(data[n:])
                 if event == "called":
                     self.arrivals[args[0]["ticket_id"]] = arrived
-                    if self.sample is None:
-                        self.sample = args[0]
 
     async def stop(self) -> None:
         if self.reader:
@@ -145,8 +139,7 @@ async def _run(conn, url: str, office: str, count: int, kind: str, concurrency: 
     cmd, grace = await loop.run_in_executor(None, conn.recv)
     if cmd == "collect":
         await asyncio.sleep(grace)
-        sample = next((b.sample for b in ready if b.sample is not None), None)
-        conn.send(("arrivals", [b.arrivals for b in ready], sample))
+        conn.send(("arrivals", [b.arrivals for b in ready]))
         await loop.run_in_executor(None, conn.recv)  # quit
     await asyncio.gather(*(b.stop() for b in boards))
     if session is not None:
