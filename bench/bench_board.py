@@ -1,6 +1,6 @@
 """Board latency (issue 4): from the operator's call request to `called` at every connected board.
 
-Run: .venv/bin/python -m bench.bench_board   (from the repository root; about 15 minutes)
+Run: .venv/bin/python -m bench.bench_board   (from the repository root; about 9 minutes)
      options: --sizes 10,200,2000 --calls 300 --interval 0.3 --procs 4 --client lean|sio
               --worker-connections 4096 --only app|floor --no-pin
 
