@@ -179,8 +179,7 @@ class Fleet:
                 p.join()
 
 
-def run_size(callers: dict, urls: dict, clients: int, calls: int, interval: float, procs: int,
-             client_kind: str) -> dict:
+def run_size(callers: dict, clients: int, calls: int, interval: float, procs: int, client_kind: str) -> dict:
     """Every server in `callers` (app, floor) at once: each its own boards, and the calls taking turns,
     app then floor, each server called every `interval`. So a burst of the machine's own noise (seen
     here: a few seconds in which every call is two to three times slower) meets both alike."""
@@ -188,8 +187,8 @@ def run_size(callers: dict, urls: dict, clients: int, calls: int, interval: floa
         caller.issue(min(WARMUP + calls, WARMUP + REFILL))
     fleets = {}
     try:
-        for kind in callers:
-            fleets[kind] = Fleet(urls[kind], clients, procs, client_kind)
+        for kind, caller in callers.items():
+            fleets[kind] = Fleet(caller.url, clients, procs, client_kind)
         info = {kind: fleet.ready() for kind, fleet in fleets.items()}
         for kind, i in info.items():
             if i["failed"]:
@@ -305,8 +304,7 @@ def main() -> None:
             print(f"floor server {servers['floor'].url} (pid {servers['floor'].proc.pid})", flush=True)
         print(f"server logs in {tmp}", flush=True)
         for n in sizes:
-            urls = {kind: server.url for kind, server in servers.items()}
-            for kind, r in run_size(callers, urls, n, args.calls, args.interval, args.procs, args.client).items():
+            for kind, r in run_size(callers, n, args.calls, args.interval, args.procs, args.client).items():
                 results[(kind, n)] = r
                 _progress(kind, r)
     if "floor" in callers:

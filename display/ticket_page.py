@@ -18,9 +18,7 @@ def ticket(ticket_id: int):
     t = db.session.get(Ticket, ticket_id)
     if t is None:
         abort(404)
-    service = loc(t.service) if t.service else ""
-    office = loc(t.office) if t.office else ""
     initial = ticket_json(t)  # the message the API and the socket send, position and wait included
-    response = render_template("ticket/ticket.html", ticket=t, initial=initial, service_name=service,
-                               office_name=office)
+    response = render_template("ticket/ticket.html", ticket=t, initial=initial, service_name=loc(t.service),
+                               office_name=loc(t.office))
     return response, 200, {"Cache-Control": "no-store"}
